@@ -1,0 +1,1 @@
+"""Front ends: the console and the Telegram bot, both rendering the engine's answers."""

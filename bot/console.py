@@ -1,0 +1,120 @@
+"""The console front end: an interactive prompt, or one message per line from a pipe."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from index.engine import Engine
+from index.errors import ArticleBotError
+from index.model import Conversation
+
+from .texts import about_text, answer_json, help_text, reply_text, source_text
+
+logger = logging.getLogger(__name__)
+
+HISTORY_FILE = Path.home() / ".article_bot_history"
+QUIT_COMMANDS = {"/quit", "/exit", "/q"}
+
+
+class ConsoleSession:
+    """One conversation driven by typed messages: questions and slash commands."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.conversation = Conversation()
+
+    def handle(self, message: str) -> dict[str, object]:
+        """Answer one message and return the console JSON object for it."""
+        text = message.strip()
+        if not text:
+            return _notice("Ask a question about the article, or /help.")
+        if text.startswith("/"):
+            return self._command(text)
+        answer = self.engine.ask(text, self.conversation)
+        return answer_json(self.engine, answer)
+
+    def _command(self, text: str) -> dict[str, object]:
+        name, _, argument = text.partition(" ")
+        name = name.split("@", 1)[0].lower()
+        if name in ("/help", "/start"):
+            return _notice(help_text(self.engine))
+        if name == "/about":
+            return _notice(about_text(self.engine))
+        if name == "/reset":
+            self.conversation.reset()
+            return _notice("Starting a new conversation.")
+        if name == "/source":
+            try:
+                passage = self.engine.find_source(argument)
+            except ArticleBotError as error:
+                return _notice(str(error))
+            return _notice(source_text(self.engine, passage))
+        if name == "/ask":
+            return self.handle(argument) if argument.strip() else _notice("Usage: /ask QUESTION")
+        return _notice(f"Unknown command {name}. Try /help.")
+
+
+def _notice(text: str) -> dict[str, object]:
+    return {"reply": text, "answer": "", "abstained": False, "citations": []}
+
+
+def run_lines(session: ConsoleSession, lines: Iterable[str], out: TextIO, as_json: bool) -> None:
+    """Answer each line, writing one JSON object a line or the plain reply."""
+    for line in lines:
+        line = line.rstrip("\n")
+        if not as_json and line.strip().lower() in QUIT_COMMANDS:
+            break
+        result = session.handle(line)
+        if as_json:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            out.write(str(result["reply"]) + "\n\n")
+        out.flush()
+
+
+def interactive(session: ConsoleSession) -> None:
+    """Run the prompt with line editing and history until Ctrl-D or /quit."""
+    try:
+        import readline
+    except ImportError:  # not on every platform; the prompt still works without it
+        readline = None  # type: ignore[assignment]
+    if readline is not None:
+        try:
+            readline.read_history_file(HISTORY_FILE)
+        except OSError:
+            pass
+    titles = ", ".join(f"“{a.title}”" for a in session.engine.articles[:3])
+    print(f"Ask about {titles}. /help for commands, Ctrl-D or /quit to leave.\n")
+    try:
+        while True:
+            try:
+                line = input("? ")
+            except KeyboardInterrupt:
+                print()
+                continue
+            if line.strip().lower() in QUIT_COMMANDS:
+                break
+            print(session.handle(line)["reply"], end="\n\n")
+    except EOFError:
+        print()
+    finally:
+        if readline is not None:
+            try:
+                readline.write_history_file(HISTORY_FILE)
+            except OSError as error:
+                logger.debug("history not saved: %s", error)
+
+
+def console(engine: Engine, as_json: bool) -> int:
+    """Run the console: interactive on a terminal, line by line from a pipe."""
+    session = ConsoleSession(engine)
+    if sys.stdin.isatty() and not as_json:
+        interactive(session)
+    else:
+        run_lines(session, sys.stdin, sys.stdout, as_json)
+    return 0

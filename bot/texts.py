@@ -1,0 +1,86 @@
+"""What the bot says for its commands, shared by the console and Telegram (plain text)."""
+
+from __future__ import annotations
+
+from index.engine import Engine
+from index.model import Answer, Passage
+
+EXAMPLE_HINT = "Ask a question about the article, for example:"
+
+
+def help_text(engine: Engine, ask_prefix: str = "") -> str:
+    """Return the help: how to ask, and the commands."""
+    return "\n".join([
+        "Ask me a question about the article and I answer with sentences quoted from it, each "
+        "cited [n] to the passage it comes from. When the article doesn't say, I tell you so.",
+        "",
+        f"{ask_prefix}Commands:",
+        "/ask QUESTION – ask a question (in groups)",
+        "/about – which articles I know",
+        "/source N – the full text of passage N",
+        "/reset – start a new conversation",
+        "/help – this message",
+    ])
+
+
+def about_text(engine: Engine) -> str:
+    """Return the title, author, date and passage count of each article."""
+    lines = []
+    for number, article in enumerate(engine.articles, start=1):
+        byline = ", ".join(part for part in (article.author, article.date) if part)
+        prefix = f"{number}. " if len(engine.articles) > 1 else ""
+        lines.append(f"{prefix}“{article.title}”" + (f" – {byline}" if byline else ""))
+        lines.append(f"   {len(article.passages)} passages" + (f" · {article.url}" if article.url else ""))
+    return "\n".join(lines)
+
+
+def source_text(engine: Engine, passage: Passage) -> str:
+    """Return a passage's full text under its label (and its article's title when there are several)."""
+    return f"{_label(engine, passage)}\n{passage.text}"
+
+
+def _label(engine: Engine, passage: Passage) -> str:
+    if len(engine.articles) > 1:
+        return f"{passage.article_title} {passage.label}"
+    return passage.label
+
+
+def reply_text(engine: Engine, answer: Answer) -> str:
+    """Render an answer as plain text: the answer, then each cited source."""
+    if answer.abstained:
+        return f"{answer.text} {answer.hint}".strip()
+    lines = [answer.text]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        lines += [f"[{c.ref}] {_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations]
+    return "\n".join(lines)
+
+
+def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
+    """Render an answer as the console's JSON object."""
+    return {
+        "reply": reply_text(engine, answer),
+        "answer": answer.answer_text,
+        "abstained": answer.abstained,
+        "citations": [
+            {
+                "ref": c.ref,
+                "article": c.passage.article_title,
+                "passage": c.passage.label,
+                "text": c.passage.text,
+            }
+            for c in answer.citations
+        ],
+    }
+
+
+def example_questions(engine: Engine, count: int = 3) -> list[str]:
+    """Return a few example questions built from the article's own words."""
+    examples = []
+    for acronym in engine.acronyms[:1]:
+        examples.append(f"What is the {acronym.long_form}?")
+    for article in engine.articles[:1]:
+        if article.author:
+            examples.append("Who wrote the article?")
+        examples.append("What is the article about?")
+    return examples[:count]

@@ -1,0 +1,221 @@
+"""Turn text into index terms: accents, case, quotes, dashes, hyphens, numbers, stems, acronyms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from nltk.stem.snowball import SnowballStemmer
+
+COUNTRY_US = "u_s"  # "US" and "U.S." the country: never the stopword "us"
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom whose why will with would you your yours yourself also may might must shall us upon
+    within without via yet ever even still much many get got s t d ll m o re ve y""".split()
+)
+# Words a question is phrased with that say nothing about its topic.
+QUESTION_WORDS = frozenset(
+    """what which who whom whose when where why how tell know describe explain name list give
+    please kind type sort according article text passage mention mentioned say says said""".split()
+)
+
+# Irregular forms a stemmer cannot meet with their base form.
+_IRREGULAR = {
+    "won": "win", "began": "begin", "begun": "begin", "took": "take", "taken": "take",
+    "went": "go", "gone": "go", "made": "make", "held": "hold", "gave": "give", "given": "give",
+    "got": "get", "gotten": "get", "led": "lead", "left": "leave", "lost": "lose", "paid": "pay",
+    "sold": "sell", "bought": "buy", "brought": "bring", "built": "build", "came": "come",
+    "fell": "fall", "fallen": "fall", "felt": "feel", "fought": "fight", "found": "find",
+    "grew": "grow", "grown": "grow", "heard": "hear", "kept": "keep", "knew": "know",
+    "known": "know", "meant": "mean", "met": "meet", "ran": "run", "rose": "rise", "risen": "rise",
+    "saw": "see", "seen": "see", "sent": "send", "spent": "spend", "stood": "stand",
+    "taught": "teach", "thought": "think", "told": "tell", "wrote": "write", "written": "write",
+    "chose": "choose", "chosen": "choose", "drove": "drive", "driven": "drive", "ate": "eat",
+    "flew": "fly", "flown": "fly", "forgot": "forget", "froze": "freeze", "hid": "hide",
+    "sang": "sing", "sank": "sink", "spoke": "speak", "spoken": "speak", "stole": "steal",
+    "struck": "strike", "swore": "swear", "threw": "throw", "thrown": "throw", "wore": "wear",
+    "died": "die", "dead": "die", "death": "die", "deaths": "die", "born": "birth",
+    "said": "say", "says": "say", "children": "child", "men": "man", "women": "woman",
+    "people": "person", "mice": "mouse", "feet": "foot", "teeth": "tooth", "bore": "bear",
+    "borne": "bear", "arose": "arise", "arisen": "arise", "dealt": "deal", "fed": "feed",
+    "fled": "flee", "hung": "hang", "laid": "lay", "lent": "lend", "shot": "shoot",
+    "shut": "shut", "slept": "sleep", "sought": "seek", "split": "split", "spread": "spread",
+    "stuck": "stick", "swept": "sweep", "understood": "understand", "wept": "weep",
+    "withdrew": "withdraw", "withdrawn": "withdraw", "overthrew": "overthrow",
+    "overthrown": "overthrow", "undertook": "undertake",
+}
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "hundred": "100", "thousand": "1000", "million": "1000000", "once": "1", "twice": "2",
+    "first": "1st", "second": "2nd", "third": "3rd",
+}
+_TRANSLATE = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": " - ", "\u2014": " - ", "\u2012": " - ", "\u2015": " - ", "\u2212": "-",
+    "\u2010": "-", "\u2011": "-", "\u00a0": " ", "%": " percent ",
+})
+# Words, with inner hyphens, apostrophes and number punctuation kept for the rules below.
+_WORD = re.compile(r"[^\W_]+(?:['.,\-/][^\W_]+)*\.?")
+_DOTTED_ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^(?:[A-Z]\.)+[A-Z]$")
+
+_stemmer = SnowballStemmer("english")
+_stem_cache: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a text: its surface form, its index term, and whether it is a stopword."""
+
+    surface: str
+    term: str
+    stop: bool
+    capitalized: bool
+
+
+def fold(text: str) -> str:
+    """Fold accents, quotes and dashes so that differently typed text compares equal."""
+    text = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    """Stem one lowercase word, meeting irregular forms with their base form first."""
+    cached = _stem_cache.get(word)
+    if cached is None:
+        base = _IRREGULAR.get(word, word)
+        cached = base if any(c.isdigit() for c in base) else _stemmer.stem(base)
+        if len(_stem_cache) < 200_000:
+            _stem_cache[word] = cached
+    return cached
+
+
+def words(text: str) -> list[tuple[str, list[Token]]]:
+    """Split text into words, each with its tokens (a hyphenated word has its parts and the whole)."""
+    folded = fold(text)
+    shouting = not any(c.islower() for c in folded)
+    result: list[tuple[str, list[Token]]] = []
+    previous = ""
+    for match in _WORD.finditer(folded):
+        word = match.group()
+        if not _DOTTED_ACRONYM.match(word):
+            word = word.rstrip(".")
+        result.append((word, _word_tokens(word, shouting, previous)))
+        previous = word.lower()
+    return result
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split text into tokens carrying index terms (several per hyphenated word)."""
+    return [token for _, tokens in words(text) for token in tokens]
+
+
+def terms(text: str) -> list[str]:
+    """Return the index terms of a text, stopwords removed, in order."""
+    return [token.term for token in tokenize(text) if not token.stop]
+
+
+def _word_tokens(word: str, shouting: bool, previous: str) -> list[Token]:
+    capitalized = word[:1].isupper()
+    if _DOTTED_ACRONYM.match(word.rstrip(".") + ".") or _DOTTED_ACRONYM.match(word):
+        letters = word.replace(".", "")
+        term = COUNTRY_US if letters == "US" else letters.lower()
+        return [Token(word, term, False, True)]
+    if re.fullmatch(r"\d[\d,]*(?:\.\d+)?", word):
+        return [Token(word, _number(word), False, False)]
+    word = re.sub(r"'s$|'$", "", word)
+    if "-" in word or "/" in word:
+        parts = [part for part in re.split(r"[-/]", word) if part]
+        tokens = [t for part in parts for t in _word_tokens(part, shouting, previous)]
+        joined = "".join(parts).lower()
+        if len(parts) > 1 and not all(p.replace(",", "").replace(".", "").isdigit() for p in parts):
+            tokens.append(Token(word, stem(joined), False, capitalized))
+        return tokens
+    word = word.replace("'", "").replace(",", "").replace(".", "")
+    if not word:
+        return []
+    lower = word.lower()
+    if word == "US" and not shouting or (lower == "us" and previous == "the"):
+        return [Token(word, COUNTRY_US, False, True)]
+    acronym = not shouting and len(word) >= 2 and word.isupper() and word.isalpha()
+    if acronym:
+        return [Token(word, lower, False, True)]
+    if lower in _NUMBER_WORDS:
+        return [Token(word, _NUMBER_WORDS[lower], lower in STOPWORDS, capitalized)]
+    return [Token(word, stem(lower), lower in STOPWORDS, capitalized)]
+
+
+def _number(word: str) -> str:
+    number = word.replace(",", "")
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    return number
+
+
+@dataclass(frozen=True)
+class Acronym:
+    """An acronym the text defines, with the index terms of its long form."""
+
+    short: str
+    long_terms: tuple[str, ...]
+    long_form: str
+
+
+_ACRONYM_DEFINITION = re.compile(r"\(\s*([A-Z][A-Za-z.&]{1,9})\s*\)")
+
+
+def find_acronyms(text: str) -> list[Acronym]:
+    """Find acronyms defined as "Long Form (LF)" in a text."""
+    found = []
+    for match in _ACRONYM_DEFINITION.finditer(text):
+        short = match.group(1).replace(".", "")
+        if sum(c.isupper() for c in short) < 2 or not short.isalpha():
+            continue
+        words = re.findall(r"[^\W_][\w'’-]*", text[: match.start()])[-(len(short) + 5):]
+        long_form = _long_form(short, words)
+        if long_form:
+            long_terms = tuple(t for t in terms(long_form) if t != short.lower())
+            if long_terms:
+                found.append(Acronym(short.lower(), long_terms, long_form))
+    return found
+
+
+def _long_form(short: str, words: list[str]) -> str | None:
+    """Return the shortest run of preceding words whose letters spell the acronym in order.
+
+    The rule: the acronym's letters appear, right to left, in the long form's characters, and
+    its first letter starts the long form's first word (Schwartz and Hearst, 2003).
+    """
+    letters = short.lower()
+    for start in range(len(words) - 1, -1, -1):
+        candidate = words[start:]
+        if len(candidate) < 2 and len(letters) > 2:
+            continue
+        if not candidate[0][:1].isupper() or candidate[0].lower()[0] != letters[0]:
+            continue
+        if _spells(letters, " ".join(candidate).lower()):
+            return " ".join(re.sub(r"['’]s$", "", w) for w in candidate)
+    return None
+
+
+def _spells(letters: str, phrase: str) -> bool:
+    position = len(phrase) - 1
+    for index in range(len(letters) - 1, -1, -1):
+        letter = letters[index]
+        while position >= 0 and (
+            phrase[position] != letter
+            or (index == 0 and position > 0 and phrase[position - 1].isalnum())
+        ):
+            position -= 1
+        if position < 0:
+            return False
+        position -= 1
+    return True

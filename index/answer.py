@@ -1,0 +1,121 @@
+"""Compose an answer from retrieved sentences: quote, cite, or say plainly the article doesn't say."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .analysis import fold, tokenize
+from .model import Answer, Article, Citation
+from .query import Query
+from .retrieval import Hit
+
+NOT_IN_ARTICLE = "The article doesn't say."
+
+_MONTH_OR_DAY = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
+    r"|centur(?:y|ies)|decades?|years?|months?|weeks?|ago|spring|summer|autumn|winter|era|age)\b"
+)
+_YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+    r"|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|once|twice|several|few)\b"
+)
+
+
+def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
+    """Return whether a sentence holds the kind of answer asked for, beyond the question's words."""
+    if kind not in ("number", "date"):
+        return True
+    text = fold(sentence).lower()
+    asked = fold(question).lower()
+    pattern = _NUMBER if kind == "number" else None
+    found = (
+        [m.group() for m in pattern.finditer(text)]
+        if pattern
+        else [m.group() for m in _YEAR.finditer(text)] + [m.group() for m in _MONTH_OR_DAY.finditer(text)]
+    )
+    return any(item not in asked for item in found)
+
+
+def new_information(hit: Hit, query: Query) -> bool:
+    """Return whether a sentence says more than the question already does."""
+    return bool(hit.sentence_terms - query.asked_terms)
+
+
+def choose(
+    hits: Sequence[Hit], query: Query, min_coverage: float, second_ratio: float, max_chars: int
+) -> list[Hit]:
+    """Pick the sentences that answer the query: none, one, or two close seconds."""
+    usable = [
+        hit
+        for hit in hits
+        if has_answer_type(hit.text, query.answer_type, query.text) and new_information(hit, query)
+    ]
+    if not usable or usable[0].coverage < min_coverage:
+        return []
+    best = usable[0]
+    chosen = [best]
+    for hit in usable[1:2]:
+        close = hit.score >= second_ratio * best.score and hit.coverage >= min_coverage
+        if close and len(best.text) + len(hit.text) <= max_chars:
+            chosen.append(hit)
+    return chosen
+
+
+def quote(chosen: Sequence[Hit]) -> Answer:
+    """Quote the chosen sentences in article order, each followed by its passage's [n] marker."""
+    ordered = sorted(chosen, key=lambda hit: (hit.passage.id.split("#")[0], hit.passage.number, hit.sentence))
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for hit in ordered:
+        ref = next((c.ref for c in citations if c.passage.id == hit.passage.id), None)
+        if ref is None:
+            ref = len(citations) + 1
+            citations.append(Citation(ref=ref, passage=hit.passage))
+        parts.append(f"{hit.text} [{ref}]")
+    return Answer(text=" ".join(parts), abstained=False, citations=tuple(citations))
+
+
+def abstain(articles: Sequence[Article], reason: str = NOT_IN_ARTICLE) -> Answer:
+    """Say plainly that the article doesn't answer, pointing to what it does cover."""
+    titles = "; ".join(f"“{article.title}”" for article in articles[:3])
+    more = f" and {len(articles) - 3} more" if len(articles) > 3 else ""
+    return Answer(text=reason, abstained=True, hint=f"I can answer questions about {titles}{more}.")
+
+
+_AUTHOR = re.compile(r"\b(?:author|authors|writer|wrote|written|byline|journalist|reporter)\b")
+_DATE = re.compile(
+    r"\b(?:when|what date|which date|what day)\b.*\b(?:article|story|piece|report|it)\b.*"
+    r"\b(?:published|written|posted|released|dated|come out|appear)|\bpublication date\b|\bdated\b"
+)
+_TOPIC = re.compile(
+    r"\bwhat(?:'s| is| was)? (?:the |this )?(?:article|story|piece|text)(?: mainly| mostly)? about\b"
+    r"|\b(?:title|headline)\b|\bsummar(?:y|ise|ize)\b|\bwhat (?:is|was) (?:it|this) about\b"
+)
+
+
+def about_article(question: str, articles: Sequence[Article]) -> Answer | None:
+    """Answer questions about the article itself (author, date, topic) from its metadata."""
+    lowered = " ".join(t.surface for t in tokenize(question)).lower()
+    if len(articles) != 1 or len(lowered.split()) > 12:
+        return None
+    article = articles[0]
+    if _AUTHOR.search(lowered):
+        if not article.author:
+            return abstain(articles, "The article doesn't name its author.")
+        when = f", published {article.date}" if article.date else ""
+        return Answer(text=f"“{article.title}” was written by {article.author}{when}.", abstained=False)
+    if _DATE.search(lowered):
+        if not article.date:
+            return abstain(articles, "The article doesn't give its date.")
+        return Answer(text=f"“{article.title}” was published on {article.date}.", abstained=False)
+    if _TOPIC.search(lowered):
+        lead = article.passages[0]
+        return Answer(
+            text=f"The article is titled “{article.title}”. It opens: {lead.sentences[0]} [1]",
+            abstained=False,
+            citations=(Citation(ref=1, passage=lead),),
+        )
+    return None

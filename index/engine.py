@@ -1,0 +1,129 @@
+"""The answering engine: load content, index it, answer questions within a conversation."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analysis import Acronym, find_acronyms, tokenize
+from .answer import abstain, about_article, choose, quote
+from .content import load_articles
+from .errors import ArticleBotError
+from .model import Answer, Article, Conversation, Passage, Turn
+from .query import Query, build_query
+from .retrieval import Retriever
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Knobs of retrieval and answering, chosen on dev.jsonl and the SQuAD articles."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    passage_weight: float = 0.5  # how much a sentence's passage score adds to its own
+    min_coverage: float = 0.6  # abstain below this share of the question's (IDF-weighted) terms
+    second_ratio: float = 0.85  # quote a second sentence when it scores this close to the best
+    max_answer_chars: int = 420  # two sentences only while they stay this short together
+    candidates: int = 8
+
+
+class Engine:
+    """Answers questions about a set of articles."""
+
+    def __init__(self, articles: Sequence[Article], tuning: Tuning | None = None):
+        """Index the articles' passages."""
+        started = time.perf_counter()
+        self.articles = tuple(articles)
+        self.tuning = tuning or Tuning()
+        self.passages = tuple(p for article in self.articles for p in article.passages)
+        self._by_id = {p.id: p for p in self.passages}
+        self.acronyms = self._learn_acronyms()
+        self.retriever = Retriever(
+            self.passages, k1=self.tuning.k1, b=self.tuning.b, passage_weight=self.tuning.passage_weight
+        )
+        self.build_seconds = time.perf_counter() - started
+        logger.info(
+            "indexed %d articles, %d passages in %.3f s",
+            len(self.articles), len(self.passages), self.build_seconds,
+        )
+
+    @classmethod
+    def from_path(cls, path: Path, tuning: Tuning | None = None) -> Engine:
+        """Load the articles under path and index them; raise ContentError if they are unusable."""
+        return cls(load_articles(path), tuning)
+
+    def _learn_acronyms(self) -> tuple[Acronym, ...]:
+        learned: dict[str, Acronym] = {}
+        for passage in self.passages:
+            for acronym in find_acronyms(passage.text):
+                learned.setdefault(acronym.short, acronym)
+        return tuple(learned.values())
+
+    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
+        """Answer one question; the conversation (if given) resolves follow-ups and is updated."""
+        question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        previous = conversation.last if conversation else None
+        metadata = about_article(question, self.articles)
+        if metadata is not None:
+            return metadata
+        query = build_query(question, self.acronyms, previous, self.retriever.knows)
+        answer = self._answer(query)
+        if conversation is not None:
+            conversation.remember(self._turn(query, answer))
+        return answer
+
+    def _answer(self, query: Query) -> Answer:
+        if not query.has_content:
+            return abstain(self.articles)
+        hits = self.retriever.search(query, k=self.tuning.candidates)
+        chosen = choose(
+            hits,
+            query,
+            min_coverage=self.tuning.min_coverage,
+            second_ratio=self.tuning.second_ratio,
+            max_chars=self.tuning.max_answer_chars,
+        )
+        return quote(chosen) if chosen else abstain(self.articles)
+
+    def _turn(self, query: Query, answer: Answer) -> Turn:
+        entities = list(query.entities)
+        if not entities:
+            for citation in answer.citations[:1]:
+                text = answer.text
+                entities = [t.term for t in tokenize(text) if t.capitalized and not t.stop][1:4]
+        terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
+        return Turn(
+            terms=terms,
+            entities=entities,
+            passage_ids=[c.passage.id for c in answer.citations],
+        )
+
+    def passage(self, number: int, article: int = 1) -> Passage | None:
+        """Return passage ¶number of the article-th article (1-based), or None."""
+        if not 1 <= article <= len(self.articles):
+            return None
+        passages = self.articles[article - 1].passages
+        return passages[number - 1] if 1 <= number <= len(passages) else None
+
+    def find_source(self, reference: str) -> Passage:
+        """Return the passage a user names as "N", "¶N" or "A:N"; raise ArticleBotError if none."""
+        match = re.fullmatch(r"\s*(?:(\d{1,4})\s*[:.]\s*)?¶?\s*(\d{1,5})\s*", reference or "")
+        if not match:
+            raise ArticleBotError("Give a passage number, for example /source 3.")
+        article = int(match.group(1) or 1)
+        number = int(match.group(2))
+        passage = self.passage(number, article)
+        if passage is None:
+            if not 1 <= article <= len(self.articles):
+                raise ArticleBotError(f"There is no article {article}; see /about.")
+            count = len(self.articles[article - 1].passages)
+            raise ArticleBotError(f"There is no passage {number}: the article has passages 1 to {count}.")
+        return passage

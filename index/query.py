@@ -1,0 +1,151 @@
+"""Turn a question (and the conversation so far) into weighted term groups and an answer type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .analysis import QUESTION_WORDS, Acronym, Token, fold, words
+from .model import Turn
+
+PRONOUNS = frozenset(
+    "he him his she her hers they them their theirs it its this that these those there".split()
+)
+_NUMBER_QUESTION = re.compile(
+    r"\bhow (?:many|much|long|old|far|large|big|high|tall|often)\b|\bwhat (?:percent|percentage|"
+    r"share|proportion|number|amount|fraction|portion|sum|total|rate|size|population)\b|"
+    r"\b(?:percent|percentage) of\b",
+)
+_DATE_QUESTION = re.compile(
+    r"^\s*when\b|\bwhen (?:did|was|were|is|does|do|will|had|has)\b|\b(?:what|which|in which|in what)"
+    r" (?:year|years|date|month|day|century|decade|time|period|era)\b|\bsince when\b",
+)
+_PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:by|to|for|with) whom\b|\bwho (?:is|was|did)\b")
+_PLACE_QUESTION = re.compile(r"^\s*where\b|\b(?:what|which) (?:country|city|town|place|region|state)\b")
+
+
+@dataclass(frozen=True)
+class TermGroup:
+    """One thing the question asks about, with the term sequences that can stand for it."""
+
+    surface: str
+    alternatives: tuple[tuple[str, ...], ...]
+    weight: float = 1.0
+    asked: bool = True  # False for context carried over from earlier turns
+
+    @property
+    def terms(self) -> set[str]:
+        return {term for alternative in self.alternatives for term in alternative}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question ready for retrieval."""
+
+    text: str
+    groups: tuple[TermGroup, ...]
+    answer_type: str | None  # "number", "date", "person", "place" or None
+    entities: tuple[str, ...]
+    asked_terms: frozenset[str]
+
+    @property
+    def has_content(self) -> bool:
+        return any(group.asked for group in self.groups)
+
+
+def answer_type(question: str) -> str | None:
+    """Return the kind of answer a question expects, when its wording says."""
+    lowered = fold(question).lower()
+    if _NUMBER_QUESTION.search(lowered):
+        return "number"
+    if _DATE_QUESTION.search(lowered):
+        return "date"
+    if _PERSON_QUESTION.search(lowered):
+        return "person"
+    if _PLACE_QUESTION.search(lowered):
+        return "place"
+    return None
+
+
+def build_query(
+    question: str,
+    acronyms: Iterable[Acronym] = (),
+    previous: Turn | None = None,
+    known: Callable[[str], bool] = lambda term: True,
+) -> Query:
+    """Build the query for a question; a follow-up borrows what the previous turn was about."""
+    groups: list[TermGroup] = []
+    entities: list[str] = []
+    has_pronoun = False
+    for position, (word, tokens) in enumerate(words(question)):
+        lower = word.lower()
+        if lower in PRONOUNS:
+            has_pronoun = True
+        content = [t for t in tokens if not t.stop and lower not in QUESTION_WORDS]
+        if not content:
+            continue
+        if any(t.capitalized for t in content) and (position > 0 or not word.isalpha()):
+            entities.extend(t.term for t in content)
+        groups.append(TermGroup(word, _alternatives(word, content)))
+    groups = _expand_acronyms(groups, list(acronyms))
+    asked_terms = frozenset(term for group in groups for term in group.terms)
+    if previous is not None and (has_pronoun or len(groups) <= 1 or not entities):
+        groups.extend(_context_groups(previous, asked_terms, bool(entities), has_pronoun, known))
+    return Query(
+        text=question,
+        groups=tuple(groups),
+        answer_type=answer_type(question),
+        entities=tuple(dict.fromkeys(entities)),
+        asked_terms=asked_terms,
+    )
+
+
+def _alternatives(word: str, tokens: list[Token]) -> tuple[tuple[str, ...], ...]:
+    if len(tokens) > 1 and tokens[-1].surface == word:
+        # A hyphenated word: its parts together, or the joined form alone.
+        parts = tuple(dict.fromkeys(t.term for t in tokens[:-1]))
+        return (parts, (tokens[-1].term,))
+    return (tuple(dict.fromkeys(t.term for t in tokens)),)
+
+
+def _expand_acronyms(groups: list[TermGroup], acronyms: list[Acronym]) -> list[TermGroup]:
+    """Let an acronym stand for its long form and the long form for its acronym."""
+    expanded = list(groups)
+    for acronym in acronyms:
+        for index, group in enumerate(expanded):
+            if (acronym.short,) in group.alternatives:
+                expanded[index] = TermGroup(
+                    group.surface, group.alternatives + (acronym.long_terms,), group.weight
+                )
+        firsts = [g.alternatives[0] for g in expanded]
+        span = len(acronym.long_terms)
+        for start in range(len(firsts) - span + 1):
+            if tuple(f[0] for f in firsts[start : start + span]) == acronym.long_terms:
+                merged = TermGroup(
+                    " ".join(g.surface for g in expanded[start : start + span]),
+                    (acronym.long_terms, (acronym.short,)),
+                )
+                expanded[start : start + span] = [merged]
+                break
+    return expanded
+
+
+def _context_groups(
+    previous: Turn,
+    asked: frozenset[str],
+    has_entities: bool,
+    has_pronoun: bool,
+    known: Callable[[str], bool],
+) -> list[TermGroup]:
+    """Carry the previous turn's subject into a follow-up that refers back to it."""
+    carried: list[TermGroup] = []
+    if has_pronoun or not has_entities:
+        for term in previous.entities:
+            if term not in asked and known(term):
+                carried.append(TermGroup(term, ((term,),), weight=0.6, asked=False))
+    if not has_entities or not has_pronoun:
+        for term in previous.terms:
+            if term not in asked and term not in previous.entities and known(term):
+                carried.append(TermGroup(term, ((term,),), weight=0.3, asked=False))
+    return carried

@@ -1,0 +1,145 @@
+"""Pick the passages and sentences relevant to a query: BM25 over passages, then over sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .analysis import terms
+from .bm25 import BM25Index
+from .model import Passage
+from .query import Query, TermGroup
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One candidate answer sentence, with how well it and its passage cover the query."""
+
+    passage: Passage
+    sentence: int  # index into passage.sentences
+    score: float
+    coverage: float  # IDF-weighted share of the asked groups found (sentence, else passage at half)
+    sentence_terms: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        return self.passage.sentences[self.sentence]
+
+
+class Retriever:
+    """BM25 indexes over passages and over their sentences."""
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        k1: float = 1.2,
+        b: float = 0.75,
+        passage_weight: float = 0.5,
+        candidate_passages: int = 6,
+    ):
+        """Index passages; passage_weight mixes the passage's score into each sentence's."""
+        self.passages = tuple(passages)
+        self.passage_weight = passage_weight
+        self.candidate_passages = candidate_passages
+        self._sentence_owner: list[tuple[int, int]] = []
+        self._first_sentence: list[int] = []
+        sentence_terms: list[list[str]] = []
+        passage_terms: list[list[str]] = []
+        for p_index, passage in enumerate(self.passages):
+            self._first_sentence.append(len(sentence_terms))
+            words: list[str] = []
+            for s_index, sentence in enumerate(passage.sentences):
+                found = terms(sentence)
+                sentence_terms.append(found)
+                words.extend(found)
+                self._sentence_owner.append((p_index, s_index))
+            passage_terms.append(words)
+        self._sentence_sets = [frozenset(t) for t in sentence_terms]
+        self._passage_sets = [frozenset(t) for t in passage_terms]
+        self.passage_index = BM25Index(passage_terms, k1=k1, b=b)
+        self.sentence_index = BM25Index(sentence_terms, k1=k1, b=b)
+
+    def knows(self, term: str) -> bool:
+        """Return whether any passage contains the term."""
+        return self.passage_index.document_frequency(term) > 0
+
+    def search(self, query: Query, k: int = 5) -> list[Hit]:
+        """Return up to k sentences best matching the query, best first; empty if nothing matches."""
+        passage_scores = self._group_scores(self.passage_index, query.groups, None)
+        ranked = sorted(passage_scores.items(), key=lambda item: (-item[1], item[0]))
+        top = ranked[: self.candidate_passages]
+        if not top:
+            return []
+        best_passage = top[0][1]
+        sentence_ids = [
+            s_id
+            for p_index, _ in top
+            for s_id in range(self._first_sentence[p_index],
+                              self._first_sentence[p_index] + len(self.passages[p_index].sentences))
+        ]
+        sentence_scores = self._group_scores(self.sentence_index, query.groups, sentence_ids)
+        hits = []
+        for s_id in sentence_ids:
+            p_index, s_index = self._sentence_owner[s_id]
+            score = sentence_scores.get(s_id, 0.0) + self.passage_weight * (
+                passage_scores[p_index] / best_passage * _scale(sentence_scores)
+            )
+            hits.append(
+                Hit(
+                    passage=self.passages[p_index],
+                    sentence=s_index,
+                    score=score,
+                    coverage=self._coverage(query.groups, s_id, p_index),
+                    sentence_terms=self._sentence_sets[s_id],
+                )
+            )
+        hits.sort(key=lambda hit: (-hit.score, hit.passage.id, hit.sentence))
+        return hits[:k]
+
+    def _group_scores(
+        self, index: BM25Index, groups: Sequence[TermGroup], within: list[int] | None
+    ) -> dict[int, float]:
+        totals: dict[int, float] = {}
+        for group in groups:
+            best: dict[int, float] = {}
+            for alternative in group.alternatives:
+                share = group.weight / len(alternative)
+                combined: dict[int, float] = {}
+                for term in alternative:
+                    for doc, score in index.term_scores(term, within).items():
+                        combined[doc] = combined.get(doc, 0.0) + share * score
+                for doc, score in combined.items():
+                    if score > best.get(doc, 0.0):
+                        best[doc] = score
+            for doc, score in best.items():
+                totals[doc] = totals.get(doc, 0.0) + score
+        return totals
+
+    def _coverage(self, groups: Sequence[TermGroup], s_id: int, p_index: int) -> float:
+        in_sentence = self._sentence_sets[s_id]
+        in_passage = self._passage_sets[p_index]
+        found = total = 0.0
+        for group in groups:
+            if not group.asked:
+                continue
+            weight = max(
+                sum(self.passage_index.idf(t) for t in alt) / len(alt) for alt in group.alternatives
+            )
+            share = 0.0
+            for alternative in group.alternatives:
+                for term in alternative:
+                    if term in in_sentence:
+                        share = max(share, 1.0 / len(alternative) * _count(alternative, in_sentence))
+                    elif term in in_passage:
+                        share = max(share, 0.5 / len(alternative) * _count(alternative, in_passage))
+            found += weight * min(share, 1.0)
+            total += weight
+        return found / total if total else 0.0
+
+
+def _count(alternative: tuple[str, ...], present: frozenset[str]) -> int:
+    return sum(term in present for term in alternative)
+
+
+def _scale(scores: dict[int, float]) -> float:
+    return max(scores.values(), default=1.0) or 1.0
