@@ -19,7 +19,7 @@ _MONTH_OR_DAY = re.compile(
 )
 _YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
 _NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
     r"|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|once|twice|several|few)\b"
 )
 
@@ -44,6 +44,30 @@ def new_information(hit: Hit, query: Query) -> bool:
     return bool(hit.sentence_terms - query.asked_terms)
 
 
+_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+
+
+def agrees_in_polarity(hit: Hit, query: Query) -> bool:
+    """Return False when the question asks what did not happen and the sentence negates nothing.
+
+    "Which leaders did they not attack?" is not answered by "they attacked leaders who...".
+    """
+    return not _NEGATION.search(fold(query.text)) or bool(_NEGATION.search(fold(hit.text)))
+
+
+def matches_predicate(hit: Hit, query: Query) -> bool:
+    """Return whether a sentence has some of what is asked about its names, not just the names.
+
+    "How many people live in Santa Cruz?" is not answered by any sentence naming Santa Cruz.
+    """
+    entities = set(query.entities)
+    predicate = [
+        group for group in query.groups
+        if group.asked and not group.terms <= entities
+    ]
+    return not predicate or any(group.terms & hit.sentence_terms for group in predicate)
+
+
 def choose(
     hits: Sequence[Hit], query: Query, min_coverage: float, second_ratio: float, max_chars: int
 ) -> list[Hit]:
@@ -51,7 +75,11 @@ def choose(
     usable = [
         hit
         for hit in hits
-        if has_answer_type(hit.text, query.answer_type, query.text) and new_information(hit, query)
+        if not hit.missing_entities
+        and matches_predicate(hit, query)
+        and agrees_in_polarity(hit, query)
+        and has_answer_type(hit.text, query.answer_type, query.text)
+        and new_information(hit, query)
     ]
     if not usable or usable[0].coverage < min_coverage:
         return []

@@ -29,9 +29,9 @@ class Tuning:
     k1: float = 1.2
     b: float = 0.75
     passage_weight: float = 0.5  # how much a sentence's passage score adds to its own
-    min_coverage: float = 0.6  # abstain below this share of the question's (IDF-weighted) terms
-    second_ratio: float = 0.85  # quote a second sentence when it scores this close to the best
-    max_answer_chars: int = 420  # two sentences only while they stay this short together
+    min_coverage: float = 0.2  # abstain below this share of the question's (IDF-weighted) terms
+    second_ratio: float = 0.3  # quote a second sentence when it scores this close to the best
+    max_answer_chars: int = 520  # two sentences only while they stay this short together
     candidates: int = 8
 
 
@@ -47,7 +47,7 @@ class Engine:
         self._by_id = {p.id: p for p in self.passages}
         self.acronyms = self._learn_acronyms()
         self.retriever = Retriever(
-            self.passages, k1=self.tuning.k1, b=self.tuning.b, passage_weight=self.tuning.passage_weight
+            self.passages, k1=self.tuning.k1, b=self.tuning.b, passage_weight=self.tuning.passage_weight,
         )
         self.build_seconds = time.perf_counter() - started
         logger.info(

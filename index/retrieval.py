@@ -20,6 +20,7 @@ class Hit:
     score: float
     coverage: float  # IDF-weighted share of the asked groups found (sentence, else passage at half)
     sentence_terms: frozenset[str]
+    missing_entities: tuple[str, ...] = ()  # names asked about that the passage never mentions
 
     @property
     def text(self) -> str:
@@ -56,6 +57,16 @@ class Retriever:
             passage_terms.append(words)
         self._sentence_sets = [frozenset(t) for t in sentence_terms]
         self._passage_sets = [frozenset(t) for t in passage_terms]
+        # Where a name may stand for a passage: the passage, the one before it (whose subject
+        # "he" or "it" often continues) and the article's title (its subject throughout).
+        self._name_scope = []
+        title_terms: dict[str, frozenset[str]] = {}
+        for p_index, passage in enumerate(self.passages):
+            title = title_terms.setdefault(passage.article_slug, frozenset(terms(passage.article_title)))
+            scope = set(self._passage_sets[p_index]) | title
+            if p_index and self.passages[p_index - 1].article_slug == passage.article_slug:
+                scope |= self._passage_sets[p_index - 1]
+            self._name_scope.append(frozenset(scope))
         self.passage_index = BM25Index(passage_terms, k1=k1, b=b)
         self.sentence_index = BM25Index(sentence_terms, k1=k1, b=b)
 
@@ -81,8 +92,9 @@ class Retriever:
         hits = []
         for s_id in sentence_ids:
             p_index, s_index = self._sentence_owner[s_id]
-            score = sentence_scores.get(s_id, 0.0) + self.passage_weight * (
-                passage_scores[p_index] / best_passage * _scale(sentence_scores)
+            score = (
+                sentence_scores.get(s_id, 0.0)
+                + self.passage_weight * passage_scores[p_index] / best_passage * _scale(sentence_scores)
             )
             hits.append(
                 Hit(
@@ -91,10 +103,17 @@ class Retriever:
                     score=score,
                     coverage=self._coverage(query.groups, s_id, p_index),
                     sentence_terms=self._sentence_sets[s_id],
+                    missing_entities=self._missing_entities(query, s_id, p_index),
                 )
             )
         hits.sort(key=lambda hit: (-hit.score, hit.passage.id, hit.sentence))
         return hits[:k]
+
+    def _missing_entities(self, query: Query, s_id: int, p_index: int) -> tuple[str, ...]:
+        """Return the names asked about that the passage never mentions."""
+        return tuple(
+            e for e in query.entities if e not in self._name_scope[p_index]
+        )
 
     def _group_scores(
         self, index: BM25Index, groups: Sequence[TermGroup], within: list[int] | None
