@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from index.engine import Engine
 from index.model import Answer, Passage
 
@@ -37,6 +40,11 @@ def about_text(engine: Engine) -> str:
 def source_text(engine: Engine, passage: Passage) -> str:
     """Return a passage's full text under its label (and its article's title when there are several)."""
     return f"{_label(engine, passage)}\n{passage.text}"
+
+
+def passage_label(engine: Engine, passage: Passage) -> str:
+    """Return how users see a passage named: "¶N", with the article title if there are several."""
+    return _label(engine, passage)
 
 
 def _label(engine: Engine, passage: Passage) -> str:
@@ -75,12 +83,24 @@ def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
 
 
 def example_questions(engine: Engine, count: int = 3) -> list[str]:
-    """Return a few example questions built from the article's own words."""
-    examples = []
-    for acronym in engine.acronyms[:1]:
-        examples.append(f"What is the {acronym.long_form}?")
-    for article in engine.articles[:1]:
-        if article.author:
-            examples.append("Who wrote the article?")
-        examples.append("What is the article about?")
+    """Return a few example questions built from the article's own words that the engine answers."""
+    candidates = [f"What does the article say about {name}?" for name in _frequent_names(engine, 2)]
+    candidates += [f"What is the {acronym.long_form}?" for acronym in engine.acronyms[:1]]
+    candidates += ["What is the article about?", "Who wrote the article?"]
+    examples: list[str] = []
+    for question in candidates:
+        # Asking costs milliseconds, and an example that gets "doesn't say" would mislead.
+        if question not in examples and not engine.ask(question).abstained:
+            examples.append(question)
     return examples[:count]
+
+
+_NAME = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]+(?: [A-Z][a-z]+)+)")
+
+
+def _frequent_names(engine: Engine, count: int) -> list[str]:
+    """Return the multi-word proper names mentioned most often (not at a sentence start)."""
+    names: Counter[str] = Counter()
+    for passage in engine.passages:
+        names.update(_NAME.findall(passage.text))
+    return [name for name, _ in names.most_common(count)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .analysis import fold, tokenize
+from .analysis import fold, terms, tokenize
 from .model import Answer, Article, Citation
 from .query import Query
 from .retrieval import Hit
@@ -86,13 +86,52 @@ def choose(
     best = usable[0]
     chosen = [best]
     for hit in usable[1:2]:
-        close = hit.score >= second_ratio * best.score and hit.coverage >= min_coverage
-        if close and len(best.text) + len(hit.text) <= max_chars:
+        # A second sentence only when the best leaves part of the question uncovered.
+        close = (
+            best.coverage < 0.99
+            and hit.score >= second_ratio * best.score
+            and hit.coverage >= min_coverage
+        )
+        length = min(len(best.text), MAX_QUOTE_CHARS) + min(len(hit.text), MAX_QUOTE_CHARS)
+        if close and length <= max_chars:
             chosen.append(hit)
     return chosen
 
 
-def quote(chosen: Sequence[Hit]) -> Answer:
+MAX_QUOTE_CHARS = 360
+_CLAUSE_END = re.compile(r"(?<=[,;:—–)])\s*|\s+(?=[—–(])")
+
+
+def excerpt(sentence: str, query: Query, limit: int = MAX_QUOTE_CHARS) -> str:
+    """Return the sentence, or when it is too long, the run of its clauses that says most of what
+    was asked, marked with ellipses where it was cut; the words stay verbatim."""
+    if len(sentence) <= limit:
+        return sentence
+    clauses = [c for c in _CLAUSE_END.split(sentence) if c]
+    wanted = {term for group in query.groups for term in group.terms}
+    matched = [
+        len(wanted & set(terms(clause)))
+        + (query.answer_type in ("number", "date") and has_answer_type(clause, query.answer_type, query.text))
+        for clause in clauses
+    ]
+    best: tuple[int, int, int] = (-1, 0, 0)
+    for start in range(len(clauses)):
+        length = hits = 0
+        for end in range(start, len(clauses)):
+            length += len(clauses[end]) + 1
+            if length > limit:
+                break
+            hits += matched[end]
+            if hits > best[0]:
+                best = (hits, start, end)
+    if best[0] < 0:  # no clause fits: cut at a word boundary
+        return sentence[: sentence.rfind(" ", 0, limit)].rstrip(",;: ") + " …"
+    _, start, end = best
+    text = " ".join(clauses[start : end + 1]).rstrip(",;: ")
+    return ("… " if start else "") + text + (" …" if end < len(clauses) - 1 else "")
+
+
+def quote(chosen: Sequence[Hit], query: Query) -> Answer:
     """Quote the chosen sentences in article order, each followed by its passage's [n] marker."""
     ordered = sorted(chosen, key=lambda hit: (hit.passage.id.split("#")[0], hit.passage.number, hit.sentence))
     citations: list[Citation] = []
@@ -102,7 +141,7 @@ def quote(chosen: Sequence[Hit]) -> Answer:
         if ref is None:
             ref = len(citations) + 1
             citations.append(Citation(ref=ref, passage=hit.passage))
-        parts.append(f"{hit.text} [{ref}]")
+        parts.append(f"{excerpt(hit.text, query)} [{ref}]")
     return Answer(text=" ".join(parts), abstained=False, citations=tuple(citations))
 
 

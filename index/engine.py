@@ -91,7 +91,7 @@ class Engine:
             second_ratio=self.tuning.second_ratio,
             max_chars=self.tuning.max_answer_chars,
         )
-        return quote(chosen) if chosen else abstain(self.articles)
+        return quote(chosen, query) if chosen else abstain(self.articles)
 
     def _turn(self, query: Query, answer: Answer) -> Turn:
         entities = list(query.entities)

@@ -25,6 +25,27 @@ _PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:by|to|for|with) wh
 _PLACE_QUESTION = re.compile(r"^\s*where\b|\b(?:what|which) (?:country|city|town|place|region|state)\b")
 
 
+# Everyday words that questions use where news text says it another way, as stems, both ways.
+_RELATED_PAIRS = [
+    ("percentag", "percent"), ("win", "victori"), ("win", "winner"), ("win", "won"), ("lose", "defeat"), ("lose", "loss"),
+    ("die", "kill"), ("die", "fatal"), ("birth", "born"), ("start", "begin"), ("end", "finish"),
+    ("say", "statement"), ("say", "state"), ("say", "tell"), ("say", "announc"), ("hate", "hatr"),
+    ("buy", "purchas"), ("job", "work"), ("job", "minist"), ("boss", "head"), ("leader", "head"),
+    ("rich", "wealth"), ("poor", "poverti"), ("money", "fund"), ("money", "financ"),
+    ("countri", "nation"), ("vote", "ballot"), ("vote", "elect"), ("elect", "poll"),
+    ("kid", "child"), ("big", "larg"), ("huge", "larg"), ("small", "littl"), ("help", "aid"),
+    ("fight", "battl"), ("war", "conflict"), ("fight", "war"), ("car", "vehicl"),
+    ("allow", "permit"), ("stop", "halt"), ("stop", "end"), ("rise", "increas"),
+    ("rise", "rebound"), ("fall", "declin"), ("fall", "drop"), ("increas", "grow"),
+    ("decreas", "declin"), ("appoint", "name"), ("appoint", "nomin"), ("choos", "select"),
+    ("creat", "found"), ("creat", "establish"), ("build", "construct"), ("invent", "creat"),
+]
+RELATED: dict[str, tuple[str, ...]] = {}
+for _left, _right in _RELATED_PAIRS:
+    RELATED[_left] = RELATED.get(_left, ()) + (_right,)
+    RELATED[_right] = RELATED.get(_right, ()) + (_left,)
+
+
 @dataclass(frozen=True)
 class TermGroup:
     """One thing the question asks about, with the term sequences that can stand for it."""
@@ -48,6 +69,7 @@ class Query:
     answer_type: str | None  # "number", "date", "person", "place" or None
     entities: tuple[str, ...]
     asked_terms: frozenset[str]
+    names: tuple[str, ...] = ()  # multi-word names as asked ("luis arce"), folded to lowercase
 
     @property
     def has_content(self) -> bool:
@@ -77,8 +99,13 @@ def build_query(
     """Build the query for a question; a follow-up borrows what the previous turn was about."""
     groups: list[TermGroup] = []
     entities: list[str] = []
+    names: list[list[str]] = [[]]
     has_pronoun = False
     for position, (word, tokens) in enumerate(words(question)):
+        if word[:1].isupper() and position > 0:
+            names[-1].append(fold(word).lower())
+        elif names[-1]:
+            names.append([])
         lower = word.lower()
         if lower in PRONOUNS:
             has_pronoun = True
@@ -87,18 +114,34 @@ def build_query(
             continue
         if any(t.capitalized for t in content) and (position > 0 or not word.isalpha()):
             entities.extend(t.term for t in content)
-        groups.append(TermGroup(word, _alternatives(word, content)))
+        alternatives = _alternatives(word, content)
+        if len(alternatives) == 1 and len(alternatives[0]) == 1:
+            alternatives += tuple((term,) for term in _related(alternatives[0][0], known))
+        groups.append(TermGroup(word, alternatives))
     groups = _expand_acronyms(groups, list(acronyms))
     asked_terms = frozenset(term for group in groups for term in group.terms)
     if previous is not None and (has_pronoun or len(groups) <= 1 or not entities):
-        groups.extend(_context_groups(previous, asked_terms, bool(entities), has_pronoun, known))
+        carried = _context_groups(previous, asked_terms, bool(entities), has_pronoun, known)
+        if not groups and has_pronoun:
+            # "What did he do?": all it asks is about whom the last question was.
+            carried = [TermGroup(g.surface, g.alternatives) for g in carried if g.weight > 0.5]
+            entities.extend(g.surface for g in carried)
+        groups.extend(carried)
     return Query(
         text=question,
         groups=tuple(groups),
         answer_type=answer_type(question),
         entities=tuple(dict.fromkeys(entities)),
         asked_terms=asked_terms,
+        names=tuple(" ".join(name) for name in names if len(name) > 1),
     )
+
+
+def _related(term: str, known: Callable[[str], bool]) -> list[str]:
+    """Return other words the article uses for a term it doesn't have (victory for win)."""
+    if known(term):
+        return []
+    return [word for word in RELATED.get(term, ()) if known(word)]
 
 
 def _alternatives(word: str, tokens: list[Token]) -> tuple[tuple[str, ...], ...]:

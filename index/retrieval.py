@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .analysis import terms
+from .analysis import fold, terms
 from .bm25 import BM25Index
 from .model import Passage
 from .query import Query, TermGroup
@@ -37,10 +37,12 @@ class Retriever:
         b: float = 0.75,
         passage_weight: float = 0.5,
         candidate_passages: int = 6,
+        name_weight: float = 0.5,
     ):
         """Index passages; passage_weight mixes the passage's score into each sentence's."""
         self.passages = tuple(passages)
         self.passage_weight = passage_weight
+        self.name_weight = name_weight
         self.candidate_passages = candidate_passages
         self._sentence_owner: list[tuple[int, int]] = []
         self._first_sentence: list[int] = []
@@ -95,6 +97,7 @@ class Retriever:
             score = (
                 sentence_scores.get(s_id, 0.0)
                 + self.passage_weight * passage_scores[p_index] / best_passage * _scale(sentence_scores)
+                + self._name_bonus(query, s_id)
             )
             hits.append(
                 Hit(
@@ -113,6 +116,18 @@ class Retriever:
         """Return the names asked about that the passage never mentions."""
         return tuple(
             e for e in query.entities if e not in self._name_scope[p_index]
+        )
+
+    def _name_bonus(self, query: Query, s_id: int) -> float:
+        """Favour sentences that name someone as asked ("Luis Arce"), not in scattered parts."""
+        if not query.names:
+            return 0.0
+        p_index, s_index = self._sentence_owner[s_id]
+        text = fold(self.passages[p_index].sentences[s_index]).lower()
+        return sum(
+            self.name_weight * sum(self.sentence_index.idf(t) for t in terms(name))
+            for name in query.names
+            if name in text
         )
 
     def _group_scores(

@@ -1,0 +1,536 @@
+"""The Telegram front end: thin handlers over the engine, and the `run` and `check` commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardMarkup,
+    InlineQueryResultsButton,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from index.content import default_content_path
+from index.engine import Engine
+from index.errors import ArticleBotError
+from index.model import Answer, Conversation, Turn
+
+from . import telegram_render as render
+from .settings import TOKEN_HELP, Settings, load_settings, log_level_number
+
+logger = logging.getLogger(__name__)
+
+# Only what the handlers below use: Telegram then does not even send the rest.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+ANSWERS_REMEMBERED = 200  # per chat: the answers a reply can still follow up on
+RETRIES_AFTER_FLOOD = 3  # a 429 is waited out (retry_after) and the request sent again
+STATE_SAVE_SECONDS = 30
+NON_TEXT_HINT = "I can only read text. Send me your question about the article as a message."
+SLOW_DOWN = "You're asking faster than I can keep up with. Please wait a minute, then ask again."
+FAILED = "Sorry, something went wrong while answering. Please try again."
+PRIVATE_COMMANDS = [
+    BotCommand("start", "What I know and how to ask"),
+    BotCommand("help", "How to ask, and the commands"),
+    BotCommand("ask", "Ask a question about the article"),
+    BotCommand("about", "Which article I know"),
+    BotCommand("source", "The full text of passage N"),
+    BotCommand("reset", "Start a new conversation"),
+]
+GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
+
+
+class Verdict(Enum):
+    ANSWER = "answer"
+    WARN = "warn"  # the first question over the limit: say "slow down" once
+    IGNORE = "ignore"
+
+
+class QuestionThrottle:
+    """Count each user's questions in the last minute: past the limit, warn once, then be quiet."""
+
+    def __init__(self, per_minute: int, window_seconds: float = 60.0, clock=time.monotonic):
+        """Allow per_minute questions per user in any window (0 turns the limit off)."""
+        self.per_minute = per_minute
+        self.window_seconds = window_seconds
+        self.clock = clock
+        self._asked: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    def check(self, user_id: int) -> Verdict:
+        """Record a question from user_id and say whether to answer it."""
+        if not self.per_minute:
+            return Verdict.ANSWER
+        now = self.clock()
+        asked = self._asked.setdefault(user_id, deque())
+        while asked and now - asked[0] >= self.window_seconds:
+            asked.popleft()
+        if len(asked) < self.per_minute:
+            asked.append(now)
+            self._warned.discard(user_id)
+            return Verdict.ANSWER
+        if user_id in self._warned:
+            return Verdict.IGNORE
+        self._warned.add(user_id)
+        return Verdict.WARN
+
+
+@dataclass
+class Runtime:
+    """What the handlers share; kept in bot_data, which is deliberately not persisted."""
+
+    engine: Engine
+    settings: Settings
+    throttle: QuestionThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.throttle = QuestionThrottle(self.settings.rate_limit_per_minute)
+
+
+def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    return context.bot_data["runtime"]  # type: ignore[no-any-return]
+
+
+def _message(update: Update) -> Message:
+    # Every handler that calls this is registered for updates that carry a message.
+    assert update.effective_message is not None
+    return update.effective_message
+
+
+def _chat_data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
+    assert context.chat_data is not None  # there is one for every update with a chat
+    return context.chat_data
+
+
+# Handlers: read the update, ask the engine, render, reply.
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome: which article, how to ask, three example questions."""
+    await _message(update).reply_html(render.start_html(_runtime(context).engine))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to ask and list the commands."""
+    await _message(update).reply_html(render.help_html(_runtime(context).engine))
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Name the article(s) the bot knows."""
+    engine = _runtime(context).engine
+    await _message(update).reply_html(render.text_html(render.about_text(engine)))
+
+
+async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the full text of the passage named by /source N."""
+    engine = _runtime(context).engine
+    try:
+        passage = engine.find_source(" ".join(context.args or []))
+    except ArticleBotError as error:
+        await _message(update).reply_html(render.text_html(str(error)))
+        return
+    await _reply_html(_message(update), render.source_html(engine, passage))
+
+
+async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget the conversation in this chat (or forum topic)."""
+    message = _message(update)
+    _chat_data(context).get("conversations", {}).pop(_topic(message), None)
+    await message.reply_html("Starting a new conversation.")
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer /ask QUESTION (the way to ask in groups)."""
+    question = " ".join(context.args or [])
+    if not question:
+        await _message(update).reply_html("Usage: /ask QUESTION, e.g. /ask Who won?")
+        return
+    await _answer(update, context, question)
+
+
+async def private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer any text in a private chat as a question."""
+    await _answer(update, context, _message(update).text or "")
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer group text that mentions the bot or replies to it; ignore the rest of the chatter."""
+    message = _message(update)
+    mentioned = _mentions_bot(message, context.bot)
+    if not (mentioned or _replies_to_bot(message, context.bot)):
+        return
+    text = message.text or ""
+    question = _without_mention(text, context.bot.username) if mentioned else text
+    if not question:
+        await message.reply_html(render.text_html(render.EXAMPLE_HINT + " /ask Who won?"))
+        return
+    await _answer(update, context, question)
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hint that only text questions are read (stickers, photos, voice...)."""
+    await _message(update).reply_html(render.text_html(NON_TEXT_HINT))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Point to /help for a command the bot does not have (private chats only)."""
+    command = (_message(update).text or "/").split()[0]
+    await _message(update).reply_html(
+        render.text_html(f"I don't know {command}. Try /help, or just ask a question.")
+    )
+
+
+async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the full passage of a pressed "¶N" button."""
+    query = update.callback_query
+    assert query is not None  # the handler is registered for callback queries only
+    engine = _runtime(context).engine
+    try:
+        passage = engine.find_source(render.parse_source_callback(query.data) or "")
+    except ArticleBotError as error:
+        await query.answer(str(error), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _reply_html(query.message, render.source_html(engine, passage), quote=False)
+    elif update.effective_chat is not None:
+        await context.bot.send_message(
+            update.effective_chat.id, render.source_html(engine, passage), parse_mode=ParseMode.HTML
+        )
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer the answer to "@bot question" typed in any chat as one result to send."""
+    query = update.inline_query
+    assert query is not None  # the handler is registered for inline queries only
+    question = query.query.strip()
+    if not question:
+        button = InlineQueryResultsButton(
+            text="Type a question about the article", start_parameter="inline"
+        )
+        await query.answer([], button=button, cache_time=300)
+        return
+    logger.debug("inline question from %s: %s", query.from_user.id, question)
+    answer = _runtime(context).engine.ask(question)
+    await query.answer(
+        render.inline_results(_runtime(context).engine, question, answer), cache_time=300
+    )
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with its traceback and, where there is a chat, say something went wrong."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    message = update.effective_message
+    thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    try:
+        await context.bot.send_message(update.effective_chat.id, FAILED, message_thread_id=thread)
+    except TelegramError as error:
+        logger.warning("could not tell the user about the error: %s", error)
+
+
+# What the handlers share.
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    runtime = _runtime(context)
+    message = _message(update)
+    verdict = runtime.throttle.check(update.effective_user.id if update.effective_user else 0)
+    if verdict is not Verdict.ANSWER:
+        if verdict is Verdict.WARN:
+            await message.reply_html(render.text_html(SLOW_DOWN))
+        return
+    await message.reply_chat_action(ChatAction.TYPING)
+    logger.debug("question in chat %s: %s", message.chat_id, question)
+    answer, turn = _ask_engine(runtime.engine, context, message, question)
+    keyboard = render.source_keyboard(runtime.engine, answer.citations)
+    sent = await _reply_html(message, render.answer_html(runtime.engine, answer), keyboard)
+    if turn is not None:
+        _remember_answer(context, [m.message_id for m in sent], turn)
+
+
+def _ask_engine(
+    engine: Engine, context: ContextTypes.DEFAULT_TYPE, message: Message, question: str
+) -> tuple[Answer, Turn | None]:
+    """Ask in the chat's conversation, or in the context of the answer the message replies to."""
+    conversation = _conversation(context, message)
+    earlier = _replied_answer(context, message)
+    # A reply follows up on the answer it replies to, not on whatever was asked last.
+    working = Conversation(turns=[earlier]) if earlier is not None else conversation
+    before = working.last
+    answer = engine.ask(question, working)
+    turn = working.last if working.last is not before else None
+    if earlier is not None and turn is not None:
+        conversation.remember(turn)
+    return answer, turn
+
+
+def _conversation(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Conversation:
+    conversations = _chat_data(context).setdefault("conversations", {})
+    return conversations.setdefault(_topic(message), Conversation())  # type: ignore[no-any-return]
+
+
+def _topic(message: Message) -> int:
+    # In supergroups every reply chain has a message_thread_id too; only forum topics count.
+    if message.is_topic_message and message.message_thread_id is not None:
+        return message.message_thread_id
+    return 0
+
+
+def _replied_answer(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Turn | None:
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    return _chat_data(context).get("answers", {}).get(replied.message_id)  # type: ignore[no-any-return]
+
+
+def _remember_answer(
+    context: ContextTypes.DEFAULT_TYPE, message_ids: Sequence[int], turn: Turn
+) -> None:
+    answers: dict[int, Turn] = _chat_data(context).setdefault("answers", {})
+    for message_id in message_ids:
+        answers[message_id] = turn
+    for oldest in list(answers)[: max(0, len(answers) - ANSWERS_REMEMBERED)]:
+        del answers[oldest]
+
+
+def _mentions_bot(message: Message, bot: Bot) -> bool:
+    handle = f"@{bot.username}".lower()
+    for entity, text in message.parse_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    ).items():
+        if text.lower() == handle or (entity.user is not None and entity.user.id == bot.id):
+            return True
+    return False
+
+
+def _replies_to_bot(message: Message, bot: Bot) -> bool:
+    replied = message.reply_to_message
+    return replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
+
+
+def _without_mention(text: str, username: str) -> str:
+    words = [word for word in text.split() if word.lower().strip(",:") != f"@{username}".lower()]
+    return " ".join(words).strip()
+
+
+async def _reply_html(
+    message: Message,
+    html: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+    quote: bool | None = None,
+) -> list[Message]:
+    """Reply in the message's chat and topic, split to fit, with buttons under the last part."""
+    parts = render.split_message(html)
+    sent = []
+    for number, part in enumerate(parts, start=1):
+        markup = keyboard if number == len(parts) else None
+        sent.append(await message.reply_html(part, reply_markup=markup, do_quote=quote))
+    return sent
+
+
+# The application: built by `run`, and by the tests against a fake Bot API server.
+
+
+def build_application(settings: Settings, engine: Engine) -> Application:
+    """Build the Application: token, server, rate limiter, persistence, handlers."""
+    builder = (
+        Application.builder()
+        .token(settings.token)
+        .defaults(
+            Defaults(
+                allow_sending_without_reply=True,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=RETRIES_AFTER_FLOOD))
+        .persistence(
+            PicklePersistence(
+                settings.state_path,
+                store_data=PersistenceInput(bot_data=False, user_data=False, callback_data=False),
+                update_interval=STATE_SAVE_SECONDS,
+            )
+        )
+        .post_init(post_init)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url).base_file_url(settings.base_file_url or "")
+    application = builder.build()
+    application.bot_data["runtime"] = Runtime(engine, settings)
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    """Register the handlers (an allow-list or admin commands can go in group -1 before them)."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handlers(
+        [
+            CommandHandler("start", start),
+            CommandHandler("help", help_command),
+            CommandHandler("about", about),
+            CommandHandler("source", show_source),
+            CommandHandler("reset", reset),
+            CommandHandler("ask", ask),
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, private_message),
+            MessageHandler(groups & filters.TEXT & ~filters.COMMAND, group_message),
+            MessageHandler(private & filters.COMMAND, unknown_command),
+            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, non_text),
+            CallbackQueryHandler(source_button, pattern=rf"^{render.SOURCE_CALLBACK}:"),
+            InlineQueryHandler(inline_query),
+        ]
+    )
+    application.add_error_handler(error_handler)
+
+
+async def post_init(application: Application) -> None:
+    """Register the command menus with Telegram, separately for private chats and groups."""
+    await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    logger.info("running as @%s", application.bot.username)
+
+
+def serve(
+    application: Application,
+    settings: Settings,
+    *,
+    poll_timeout: float = 10,
+    stop_signals: Sequence[int] | None = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT),
+) -> None:
+    """Run until stopped (SIGTERM, SIGINT): webhook server if WEBHOOK_URL is set, else polling."""
+    # drop_pending_updates=False: what was sent while the bot was down still gets answered;
+    # polling confirms each update (offset) on the way, so a restart does not answer it twice.
+    if settings.webhook_mode:
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+            stop_signals=stop_signals,
+        )
+    else:
+        application.run_polling(
+            timeout=int(poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+            stop_signals=stop_signals,
+        )
+
+
+class TokenRedactor(logging.Filter):
+    """Replace the bot token in any log record (message, arguments, traceback) with <token>."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Apply LOG_LEVEL, quieten httpx (it logs URLs, which hold the token) and redact the token."""
+    root = logging.getLogger()
+    root.setLevel(min(root.level or logging.WARNING, log_level_number(settings)))
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for handler in root.handlers:
+        if not any(
+            isinstance(f, TokenRedactor) and f.token == settings.token for f in handler.filters
+        ):
+            handler.addFilter(TokenRedactor(settings.token))
+
+
+def _engine(settings: Settings) -> Engine:
+    # Settings resolved --content and ARTICLE_BOT_CONTENT already: os.environ is not read again.
+    return Engine.from_path(default_content_path(settings.content, environ={}))
+
+
+def run(content: str | None) -> int:
+    """Run the Telegram bot until it is stopped; raise ConfigError on bad configuration."""
+    settings = load_settings(content)
+    configure_logging(settings)
+    application = build_application(settings, _engine(settings))
+    serve(application, settings)
+    return 0
+
+
+def check(content: str | None) -> int:
+    """Check the settings, the content and the token (getMe); print one line; return 0 or 1."""
+    try:
+        settings = load_settings(content)
+        configure_logging(settings)
+        engine = _engine(settings)
+        me = asyncio.run(_get_me(settings))
+    except ArticleBotError as error:
+        print(f"article-bot: {error}", file=sys.stderr)
+        return 1
+    except InvalidToken:
+        print(f"article-bot: Telegram rejected TELEGRAM_BOT_TOKEN: {TOKEN_HELP}", file=sys.stderr)
+        return 1
+    except TelegramError as error:
+        # PTB's messages may quote the token; never print it.
+        reason = str(error).replace(settings.token, "<token>")
+        print(f"article-bot: Telegram did not answer getMe: {reason}", file=sys.stderr)
+        return 1
+    print(
+        f"ok: @{me.username} answers about {len(engine.articles)} article(s), "
+        f"{len(engine.passages)} passages"
+    )
+    return 0
+
+
+async def _get_me(settings: Settings) -> User:
+    request = HTTPXRequest(connect_timeout=5, read_timeout=5)
+    bot = Bot(
+        settings.token,
+        base_url=settings.base_url or "https://api.telegram.org/bot",
+        base_file_url=settings.base_file_url or "https://api.telegram.org/file/bot",
+        request=request,
+    )
+    async with bot:
+        return await bot.get_me()

@@ -1,0 +1,248 @@
+"""Telegram's quirks in one place: HTML escaping, the 4,096 limit, callback data, buttons."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Sequence
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+)
+from telegram.constants import ParseMode
+
+from index.engine import Engine
+from index.model import Answer, Citation, Passage
+
+from .texts import EXAMPLE_HINT, about_text, example_questions, help_text, passage_label
+
+MAX_MESSAGE_CHARS = 4096  # Telegram's limit on a message's text
+MAX_CALLBACK_DATA_BYTES = 64  # Telegram's limit on an inline button's callback_data
+MAX_INLINE_TITLE_CHARS = 100  # longer titles are cut off by the clients anyway
+BUTTONS_PER_ROW = 4
+EXCERPT_CHARS = 90
+SOURCE_CALLBACK = "src"
+
+# Telegram's HTML parser knows these tags only; anything else in a message is an error.
+ALLOWED_TAGS = frozenset(
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    }
+)
+_PIECE = re.compile(r"<[^>]*>|&#?\w+;|[^<&]")
+
+
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML (only <, > and & are special there)."""
+    return html.escape(text, quote=False)
+
+
+def text_html(text: str) -> str:
+    """Render one of the shared plain texts (help, about, notices) as Telegram HTML."""
+    return escape(text)
+
+
+def answer_html(engine: Engine, answer: Answer) -> str:
+    """Render an answer: the quoted sentences with [n] markers, then one line per source."""
+    if answer.abstained:
+        hint = f"\n<i>{escape(answer.hint)}</i>" if answer.hint else ""
+        return f"{escape(answer.text)}{hint}"
+    lines = [escape(answer.text)]
+    if answer.citations:
+        lines += ["", "<b>Sources</b>"]
+        lines += [_source_line(engine, citation) for citation in answer.citations]
+    return "\n".join(lines)
+
+
+def _source_line(engine: Engine, citation: Citation) -> str:
+    label = escape(passage_label(engine, citation.passage))
+    return f"[{citation.ref}] <b>{label}</b> <i>{escape(excerpt(citation.passage.text))}</i>"
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Return text cut at a word boundary to about limit characters, with an ellipsis if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:–— ")
+    return f"{cut}…"
+
+
+def source_html(engine: Engine, passage: Passage) -> str:
+    """Render a passage's full text under its label."""
+    return f"<b>{escape(passage_label(engine, passage))}</b>\n{escape(passage.text)}"
+
+
+def start_html(engine: Engine) -> str:
+    """Render the welcome: which article, how to ask, example questions, where the commands are."""
+    examples = "\n".join(f"• {escape(question)}" for question in example_questions(engine))
+    return "\n".join(
+        [
+            "<b>Hello!</b> I answer questions about this article with sentences quoted from it, "
+            "each cited [n] to its passage:",
+            "",
+            escape(about_text(engine)),
+            "",
+            escape(EXAMPLE_HINT),
+            examples,
+            "",
+            "In a group, use /ask QUESTION, mention me, or reply to my answer. "
+            "/help lists the commands.",
+        ]
+    )
+
+
+def help_html(engine: Engine) -> str:
+    """Render the shared help text."""
+    return escape(help_text(engine))
+
+
+def source_keyboard(engine: Engine, citations: Sequence[Citation]) -> InlineKeyboardMarkup | None:
+    """Return one "¶N" button per cited passage (rows of four), or None when nothing is cited."""
+    buttons = [
+        InlineKeyboardButton(
+            passage_label(engine, c.passage), callback_data=source_callback_data(engine, c.passage)
+        )
+        for c in citations
+    ]
+    if not buttons:
+        return None
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    return InlineKeyboardMarkup(rows)
+
+
+def source_callback_data(engine: Engine, passage: Passage) -> str:
+    """Return "src:<article>:<passage>", the compact callback data of a source button."""
+    data = f"{SOURCE_CALLBACK}:{article_number(engine, passage)}:{passage.number}"
+    assert len(data.encode()) <= MAX_CALLBACK_DATA_BYTES  # at most ~14 bytes by construction
+    return data
+
+
+def parse_source_callback(data: str | None) -> str | None:
+    """Return the source reference ("A:N", as Engine.find_source takes) of a button, or None."""
+    match = re.fullmatch(rf"{SOURCE_CALLBACK}:(\d{{1,4}}):(\d{{1,5}})", data or "")
+    return f"{match.group(1)}:{match.group(2)}" if match else None
+
+
+def article_number(engine: Engine, passage: Passage) -> int:
+    """Return the 1-based number of the passage's article among the engine's articles."""
+    for number, article in enumerate(engine.articles, start=1):
+        if article.slug == passage.article_slug:
+            return number
+    raise ValueError(f"passage {passage.id} is not from a loaded article")
+
+
+def inline_results(engine: Engine, question: str, answer: Answer) -> list[InlineQueryResultArticle]:
+    """Return the inline-mode result for a question: its answer with the sources, ready to send."""
+    body = f"<b>Q:</b> {escape(question)}\n\n{answer_html(engine, answer)}"
+    title = answer.text if not answer.abstained else "The article doesn't say."
+    description = ", ".join(passage_label(engine, c.passage) for c in answer.citations)
+    result_id = hashlib.sha256(question.encode()).hexdigest()[:32]  # ids may be up to 64 bytes
+    return [
+        InlineQueryResultArticle(
+            id=result_id,
+            title=excerpt(title, MAX_INLINE_TITLE_CHARS),
+            description=description or escape(answer.hint) or None,
+            input_message_content=InputTextMessageContent(
+                split_message(body)[0], parse_mode=ParseMode.HTML
+            ),
+        )
+    ]
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Split Telegram HTML into messages within limit: at paragraphs, else lines, else anywhere."""
+    messages: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        pieces = [paragraph] if _length(paragraph) <= limit else _split_long(paragraph, limit)
+        for piece in pieces:
+            joined = f"{current}\n\n{piece}" if current else piece
+            if _length(joined) <= limit:
+                current = joined
+            else:
+                messages.append(current)
+                current = piece
+    if current or not messages:
+        messages.append(current)
+    return messages
+
+
+def _split_long(paragraph: str, limit: int) -> list[str]:
+    lines = paragraph.split("\n")
+    if len(lines) > 1 and all(_length(line) <= limit for line in lines):
+        chunks: list[str] = []
+        for line in lines:
+            if chunks and _length(f"{chunks[-1]}\n{line}") <= limit:
+                chunks[-1] = f"{chunks[-1]}\n{line}"
+            else:
+                chunks.append(line)
+        return chunks
+    return _hard_split(paragraph, limit)
+
+
+def _hard_split(text: str, limit: int) -> list[str]:
+    """Cut HTML into pieces within limit, preferably after a space, closing and reopening tags."""
+    chunks: list[str] = []
+    pieces: list[str] = []  # tags, entities and characters of the chunk being built
+    open_before: list[list[str]] = []  # the opening tags in force before each of those pieces
+    open_tags: list[str] = []
+    size = 0
+    for piece in _PIECE.findall(text):
+        if pieces and size + _length(piece + _closing(open_tags)) > limit:
+            end, resume = _cut_point(pieces)
+            tags_at_cut = open_before[resume] if resume < len(pieces) else list(open_tags)
+            chunks.append("".join(pieces[:end]) + _closing(tags_at_cut))
+            reopened = [tags_at_cut[:i] for i in range(len(tags_at_cut))]
+            pieces, open_before = tags_at_cut + pieces[resume:], reopened + open_before[resume:]
+            size = sum(_length(p) for p in pieces)
+        open_before.append(list(open_tags))
+        pieces.append(piece)
+        size += _length(piece)
+        if piece.startswith("</"):
+            if open_tags:
+                open_tags.pop()
+        elif piece.startswith("<"):
+            open_tags.append(piece)
+    if pieces:
+        chunks.append("".join(pieces))
+    return chunks
+
+
+def _cut_point(pieces: list[str]) -> tuple[int, int]:
+    """Return (end, resume): drop the last space in the second half, else cut at the end."""
+    for index in range(len(pieces) - 1, len(pieces) // 2, -1):
+        if pieces[index].isspace():
+            return index, index + 1
+    return len(pieces), len(pieces)
+
+
+def _closing(open_tags: list[str]) -> str:
+    return "".join(f"</{_tag_name(tag)}>" for tag in reversed(open_tags))
+
+
+def _tag_name(tag: str) -> str:
+    return re.match(r"</?\s*([\w-]+)", tag).group(1)  # type: ignore[union-attr]
+
+
+def _length(text: str) -> int:
+    # Telegram counts UTF-16 code units; counting the markup too keeps well within the limit.
+    return len(text.encode("utf-16-le")) // 2

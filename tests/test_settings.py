@@ -1,0 +1,121 @@
+"""Settings: environment over .env, validation into one-line ConfigErrors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import load_settings, read_env_file, settings_from
+from index.errors import ConfigError
+
+TOKEN = "4839574812:AAFD39kkdpWt3ywyRZergyOLMaJhac60qcA"
+
+
+def test_defaults_with_only_a_token():
+    settings = settings_from({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert settings.token == TOKEN
+    assert settings.webhook_mode is False and settings.base_url is None
+    assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8443)
+    assert settings.rate_limit_per_minute == 20 and settings.log_level == "INFO"
+    assert settings.state_path == Path("article-bot-state.pickle")
+    assert settings.admin_user_ids == frozenset() == settings.allowed_chat_ids
+
+
+def test_every_setting_is_read():
+    settings = settings_from(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
+            "ARTICLE_BOT_CONTENT": "articles/",
+            "WEBHOOK_URL": "https://bot.example.org/hook/path",
+            "WEBHOOK_SECRET": "abc_DEF-123",
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": "8080",
+            "RATE_LIMIT_PER_MINUTE": "5",
+            "ARTICLE_BOT_STATE": "/var/lib/bot/state.pickle",
+            "LOG_LEVEL": "debug",
+            "ADMIN_USER_IDS": "12, 34",
+            "ALLOWED_CHAT_IDS": "-1001234567890,56,",
+        }
+    )
+    assert settings.base_url == "http://127.0.0.1:8081/bot"
+    assert settings.base_file_url == "http://127.0.0.1:8081/file/bot"
+    assert settings.content == "articles/"
+    assert settings.webhook_mode and settings.webhook_path == "hook/path"
+    assert settings.webhook_secret == "abc_DEF-123"
+    assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8080)
+    assert settings.rate_limit_per_minute == 5 and settings.log_level == "DEBUG"
+    assert settings.state_path == Path("/var/lib/bot/state.pickle")
+    assert settings.admin_user_ids == {12, 34}
+    assert settings.allowed_chat_ids == {-1001234567890, 56}
+
+
+def test_content_option_wins_over_the_environment():
+    settings = settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, "ARTICLE_BOT_CONTENT": "a.md"}, "b.md")
+    assert settings.content == "b.md"
+
+
+def test_the_token_is_not_in_repr():
+    assert TOKEN not in repr(settings_from({"TELEGRAM_BOT_TOKEN": TOKEN}))
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": "abc"}, "does not look like a bot token"),
+        ({"TELEGRAM_BOT_TOKEN": "123456:has spaces in it and is long enough!!"}, "does not look"),
+        ({"WEBHOOK_PORT": "https"}, "WEBHOOK_PORT must be a whole number, not 'https'"),
+        ({"WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT must be between 1 and 65535"),
+        ({"RATE_LIMIT_PER_MINUTE": "-1"}, "RATE_LIMIT_PER_MINUTE must be between 0"),
+        ({"ADMIN_USER_IDS": "12,bob"}, "ADMIN_USER_IDS must be comma-separated Telegram ids"),
+        ({"ALLOWED_CHAT_IDS": "1.5"}, "ALLOWED_CHAT_IDS must be comma-separated"),
+        ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET is required"),
+        ({"WEBHOOK_URL": "http://bot.example.org/", "WEBHOOK_SECRET": "s"}, "must be an https://"),
+        ({"WEBHOOK_SECRET": "has spaces"}, "WEBHOOK_SECRET must be 1-256 characters"),
+        ({"TELEGRAM_BASE_URL": "127.0.0.1:8081"}, "TELEGRAM_BASE_URL must be an http(s) URL"),
+        ({"TELEGRAM_BASE_URL": "http://127.0.0.1:8081/"}, "TELEGRAM_BASE_URL must end with /bot"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+    ],
+)
+def test_bad_values_give_one_line_config_errors(values, expected):
+    environment = {"TELEGRAM_BOT_TOKEN": TOKEN, **values} if values else {}
+    with pytest.raises(ConfigError) as raised:
+        settings_from(environment)
+    message = str(raised.value)
+    assert expected in message and "\n" not in message
+    assert raised.value.exit_code == 2
+
+
+def test_token_errors_say_how_to_get_one():
+    with pytest.raises(ConfigError, match="BotFather.*article-bot console"):
+        settings_from({})
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# comment\n"
+        f"export TELEGRAM_BOT_TOKEN={TOKEN}\n"
+        "\n"
+        "LOG_LEVEL='WARNING'\n"
+        'WEBHOOK_LISTEN="127.0.0.1"\n'
+        "RATE_LIMIT_PER_MINUTE=7  # a comment after the value\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(
+        environ={"LOG_LEVEL": "ERROR", "WEBHOOK_LISTEN": ""}, env_file=env_file
+    )
+    assert settings.token == TOKEN
+    assert settings.log_level == "ERROR"  # the real environment wins
+    assert settings.webhook_listen == "127.0.0.1"  # an empty variable does not hide .env
+    assert settings.rate_limit_per_minute == 7
+
+
+def test_a_missing_env_file_is_fine_and_a_broken_line_is_named(tmp_path):
+    assert read_env_file(tmp_path / "absent") == {}
+    env_file = tmp_path / ".env"
+    env_file.write_text("LOG_LEVEL=INFO\nthis is not a setting\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\.env line 2: expected NAME=value"):
+        read_env_file(env_file)

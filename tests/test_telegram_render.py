@@ -1,0 +1,93 @@
+"""Telegram rendering: escaping, the 4,096 split, callback data and buttons."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bot_api_server import parse_html, utf16_length
+
+from bot import telegram_render as render
+from index.model import Answer, Citation
+
+LIMIT = render.MAX_MESSAGE_CHARS
+
+
+def cited(engine, *numbers: int) -> Answer:
+    citations = tuple(Citation(ref, engine.passage(n)) for ref, n in enumerate(numbers, start=1))
+    return Answer(text="A <quoted> sentence & more. [1]", abstained=False, citations=citations)
+
+
+def test_answer_is_escaped_and_lists_its_sources(engine):
+    text = render.answer_html(engine, cited(engine, 2, 7))
+    assert text.startswith("A &lt;quoted&gt; sentence &amp; more. [1]\n\n<b>Sources</b>\n")
+    assert "\n[1] <b>¶2</b> <i>While the official results" in text
+    assert "\n[2] <b>¶7</b> <i>" in text
+    parse_html(text)  # what Telegram would accept
+
+
+def test_abstention_shows_the_hint(engine):
+    answer = Answer(text="The article doesn't say.", abstained=True, hint="I know <this>.")
+    assert (
+        render.answer_html(engine, answer)
+        == "The article doesn't say.\n<i>I know &lt;this&gt;.</i>"
+    )
+
+
+def test_source_keyboard_has_one_button_per_passage_in_rows_of_four(engine):
+    keyboard = render.source_keyboard(engine, cited(engine, 1, 2, 3, 4, 28).citations)
+    rows = keyboard.inline_keyboard
+    assert [[b.text for b in row] for row in rows] == [["¶1", "¶2", "¶3", "¶4"], ["¶28"]]
+    for button in (b for row in rows for b in row):
+        assert len(button.callback_data.encode()) <= 64
+        reference = render.parse_source_callback(button.callback_data)
+        assert engine.find_source(reference).label == button.text
+    assert render.source_keyboard(engine, ()) is None
+
+
+@pytest.mark.parametrize("data", [None, "", "src:1", "src:x:2", "other:1:2", "src:1:2:3"])
+def test_foreign_callback_data_is_not_a_source(data):
+    assert render.parse_source_callback(data) is None
+
+
+def test_short_text_is_one_message():
+    assert render.split_message("hello\n\nworld") == ["hello\n\nworld"]
+
+
+def test_split_is_at_paragraphs_and_each_part_fits():
+    paragraphs = [f"<b>{n}</b> " + "word " * 150 for n in range(30)]
+    parts = render.split_message("\n\n".join(paragraphs))
+    assert len(parts) > 1 and all(utf16_length(p) <= LIMIT for p in parts)
+    assert "\n\n".join(parts) == "\n\n".join(paragraphs)  # nothing cut mid-paragraph
+
+
+def test_an_over_long_paragraph_is_hard_split_without_breaking_html():
+    paragraph = "<i>" + "Tom &amp; Jerry &lt;3 " * 600 + "</i> end"
+    parts = render.split_message(paragraph)
+    assert len(parts) > 1
+    for part in parts:
+        assert utf16_length(part) <= LIMIT
+        parse_html(part)  # tags balanced, entities whole
+    visible = " ".join(parse_html(part) for part in parts)
+    assert re.sub(r"\s+", " ", visible) == re.sub(r"\s+", " ", parse_html(paragraph))
+
+
+def test_a_paragraph_without_spaces_is_cut_anywhere_and_emoji_count_double():
+    parts = render.split_message("😀" * 3000)  # 6,000 UTF-16 code units
+    assert [utf16_length(p) for p in parts] == [4096, 1904]
+
+
+def test_inline_result_sends_question_answer_and_source(engine):
+    [result] = render.inline_results(engine, "Who is <Carlos> Mesa?", cited(engine, 2))
+    content = result.input_message_content
+    assert content.parse_mode == "HTML"
+    assert content.message_text.startswith("<b>Q:</b> Who is &lt;Carlos&gt; Mesa?\n\n")
+    assert "[1] <b>¶2</b>" in content.message_text
+    assert len(result.id.encode()) <= 64 and result.description == "¶2"
+
+
+def test_start_names_the_article_and_examples(engine):
+    text = render.start_html(engine)
+    parse_html(text)
+    assert "Coup regime in Bolivia concedes electoral victory to MAS" in text
+    assert text.count("\n• ") == 3
