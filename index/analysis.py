@@ -69,6 +69,7 @@ _DOTTED_ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^(?:[A-Z]\.)+[A-Z]$")
 
 _stemmer = SnowballStemmer("english")
 _stem_cache: dict[str, str] = {}
+_word_cache: dict[tuple[str, bool], list[Token]] = {}  # a word's tokens, the same wherever it stands
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,10 @@ class Token:
 
 def fold(text: str) -> str:
     """Fold accents, quotes and dashes so that differently typed text compares equal."""
-    text = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+    text = text.translate(_TRANSLATE)
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
@@ -108,7 +112,16 @@ def words(text: str) -> list[tuple[str, list[Token]]]:
         word = match.group()
         if not _DOTTED_ACRONYM.match(word):
             word = word.rstrip(".")
-        result.append((word, _word_tokens(word, shouting, previous)))
+        if previous == "the" and word.lower() == "us":
+            tokens = _word_tokens(word, shouting, previous)
+        else:
+            key = (word, shouting)
+            tokens = _word_cache.get(key)
+            if tokens is None:
+                tokens = _word_tokens(word, shouting, "")
+                if len(_word_cache) < 500_000:
+                    _word_cache[key] = tokens
+        result.append((word, list(tokens)))
         previous = word.lower()
     return result
 

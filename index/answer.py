@@ -122,7 +122,8 @@ def excerpt(sentence: str, query: Query, limit: int = MAX_QUOTE_CHARS) -> str:
             if length > limit:
                 break
             hits += matched[end]
-            if hits > best[0]:
+            # Most of what was asked; among equals, the most context.
+            if hits > best[0] or (hits == best[0] and end - start > best[2] - best[1]):
                 best = (hits, start, end)
     if best[0] < 0:  # no clause fits: cut at a word boundary
         return sentence[: sentence.rfind(" ", 0, limit)].rstrip(",;: ") + " …"

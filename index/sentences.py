@@ -41,6 +41,13 @@ def split_sentences(text: str) -> list[str]:
         if match and sentences:
             sentences[-1] += match.group(1)
             piece = piece[match.end():]
-        if piece:
+        if piece and sentences and _open_quote(sentences[-1]) and len(sentences[-1]) < 500:
+            sentences[-1] += " " + piece  # a quotation of several sentences is one sentence here
+        elif piece:
             sentences.append(piece)
     return sentences
+
+
+def _open_quote(sentence: str) -> bool:
+    """Return whether a sentence opens a quotation that it does not close."""
+    return sentence.count("“") > sentence.count("”") or sentence.count('"') % 2 == 1

@@ -1,0 +1,167 @@
+"""Golden questions on the bundled article, answered by the real engine."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from index.content import default_content_path
+from index.engine import Engine
+from index.model import Answer, Conversation
+
+ENGINE = Engine.from_path(default_content_path(environ={}))
+
+
+def ask(question: str, conversation: Conversation | None = None) -> Answer:
+    answer = ENGINE.ask(question, conversation)
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.ref for c in answer.citations}, "every marker has its source and back"
+    return answer
+
+
+def cited_labels(answer: Answer) -> list[str]:
+    return [c.passage.label for c in answer.citations]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "passage"),
+    [
+        ("Who was the MAS presidential candidate?", "Luis Arce", "¶2"),
+        ("What share of the vote did Carlos Mesa get?", "31.5 percent", "¶2"),
+        ("How many people died of COVID-19 in Bolivia?", "8,500", "¶5"),
+        ("When was Morales conscripted?", "1978", "¶17"),
+        ("Who is the president of the OAS?", "Luis Almagro", "¶3"),
+        ("What role did the Organization of American States play?", "false allegations", "¶3"),
+        ("Who is Jeanine Anez?", "Jeanine Áñez", "¶3"),
+        ("How long was the strike at the mine in San Cristóbal?", "20-day strike", "¶26"),
+        ("What did the US-backed regime recognize?", "recognized the victory", "¶1"),
+        ("Which countries had more deaths per capita than Bolivia?", "Perú and Belgium", "¶5"),
+        ("Where did Romero work in 2011-2014?", "Honduras", "¶9"),
+        ("What did Morales say at the press conference in Buenos Aires?", "recovered democracy", "¶12"),
+    ],
+)
+def test_answers_quote_the_article_and_cite_the_passage(question, expected, passage):
+    answer = ask(question)
+
+    assert not answer.abstained
+    assert expected in answer.text
+    assert passage in cited_labels(answer)
+    assert len(answer.text) <= 600
+
+
+def test_an_answer_is_quoted_verbatim_from_the_cited_passage():
+    answer = ask("What did the army transport in Santa Cruz?")
+
+    quoted = re.sub(r"\s*\[\d+\]", "", answer.text)
+    assert quoted in answer.citations[0].passage.text
+    assert quoted == "In at least one instance, the army was caught clandestinely transporting bags with ballots in Santa Cruz."
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the tallest mountain in the world?",
+        "Who is Lionel Messi?",
+        "hello there",
+        "thanks!",
+        "zzzz qqqq",
+        "???",
+        "",
+        "When was Luis Almagro born?",
+        "What did Arce say about lithium?",
+        "How do I contact the WSWS?",
+        "What is the population of La Paz?",
+        "Who did not congratulate Arce?",
+    ],
+)
+def test_what_the_article_does_not_say_gets_an_honest_no(question):
+    answer = ask(question)
+
+    assert answer.abstained
+    assert answer.text == "The article doesn't say."
+    assert answer.citations == ()
+    assert "Coup regime in Bolivia" in answer.hint
+
+
+def test_the_site_footer_is_never_indexed_or_cited():
+    assert all("WSWS" not in p.text and "wsws.org" not in p.text for p in ENGINE.passages)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who wrote the article?", "Andrea Lobo"),
+        ("Who is the author?", "Andrea Lobo"),
+        ("When was the article published?", "19 October 2020"),
+        ("What is the article about?", "Coup regime in Bolivia concedes electoral victory to MAS"),
+    ],
+)
+def test_questions_about_the_article_itself_are_answered_from_its_metadata(question, expected):
+    answer = ask(question)
+
+    assert not answer.abstained
+    assert expected in answer.text
+
+
+@pytest.mark.parametrize(
+    ("context", "follow_up", "expected"),
+    [
+        ("Who is Carlos Mesa?", "What share of the vote did he get?", "31.5"),
+        ("Who is Salvador Romero?", "Who appointed him?", "appointed by the coup regime"),
+        ("Who is Luis Almagro?", "What did his organization publish?", "publishing a report"),
+        ("What happened in February 2016?", "What did he do with the result?", "disregarded"),
+        ("Who is Carlos Mesa?", "What did he do?", "Mesa"),
+    ],
+)
+def test_follow_ups_resolve_what_they_refer_to(context, follow_up, expected):
+    conversation = Conversation()
+    ask(context, conversation)
+
+    answer = ask(follow_up, conversation)
+
+    assert not answer.abstained
+    assert expected in answer.text
+
+
+def test_a_pronoun_alone_means_nothing_without_a_conversation():
+    assert ask("What did he do?").abstained
+
+
+def test_reset_forgets_the_conversation():
+    conversation = Conversation()
+    ask("Who is Carlos Mesa?", conversation)
+    conversation.reset()
+
+    assert ask("What did he do?", conversation).abstained
+
+
+def test_the_conversation_keeps_only_the_last_few_turns():
+    conversation = Conversation()
+    for question in ["Who is Carlos Mesa?", "Who is Luis Arce?", "Who is Evo Morales?", "Who is Salvador Romero?"]:
+        ask(question, conversation)
+
+    assert len(conversation.turns) == conversation.max_turns
+
+
+def test_find_source_names_the_passages_that_exist():
+    from index.errors import ArticleBotError
+
+    assert ENGINE.find_source("3").label == "¶3"
+    assert ENGINE.find_source("¶28").text.startswith("The coup and the subsequent repression")
+    with pytest.raises(ArticleBotError, match="passages 1 to 28"):
+        ENGINE.find_source("29")
+    with pytest.raises(ArticleBotError, match="passage number"):
+        ENGINE.find_source("three")
+
+
+def test_several_articles_are_answered_and_cited_by_title(tmp_path):
+    (tmp_path / "a.md").write_text("# Tin mines\n\nPotosí produced silver and tin for centuries.\n")
+    (tmp_path / "b.md").write_text("# Salt flats\n\nThe Uyuni salt flat holds large lithium reserves.\n")
+    engine = Engine.from_path(tmp_path)
+
+    answer = engine.ask("Where are the lithium reserves?")
+
+    assert answer.text == "The Uyuni salt flat holds large lithium reserves. [1]"
+    assert answer.citations[0].passage.article_title == "Salt flats"
+    assert engine.find_source("2:1").article_title == "Salt flats"

@@ -1,0 +1,61 @@
+"""Passages and sentences ranked on a small hand-made corpus."""
+
+from __future__ import annotations
+
+from index.content import parse_article
+from index.query import build_query
+from index.retrieval import Retriever
+
+ARTICLE = parse_article(
+    "# Mining in the Andes\n\n"
+    "Potosí produced silver for the Spanish crown. Its mines employed thousands.\n\n"
+    "The Uyuni salt flat holds lithium. Companies from China and Europe want the lithium.\n\n"
+    "Tin mining collapsed in 1985. Miners then moved to El Alto.\n\n"
+    "Silver prices rose again in 2011.\n",
+    slug="andes",
+)
+RETRIEVER = Retriever(ARTICLE.passages)
+
+
+def ranked(question: str) -> list[str]:
+    return [hit.text for hit in RETRIEVER.search(build_query(question), k=3)]
+
+
+def test_the_sentence_that_matches_the_question_ranks_first():
+    assert ranked("Who wants the lithium?")[0] == "Companies from China and Europe want the lithium."
+    assert ranked("When did tin mining collapse?")[0] == "Tin mining collapsed in 1985."
+    assert ranked("What did Potosi produce?")[0] == "Potosí produced silver for the Spanish crown."
+
+
+def test_exact_ranking_of_the_candidates():
+    assert ranked("silver prices") == [
+        "Silver prices rose again in 2011.",
+        "Potosí produced silver for the Spanish crown.",
+        "Its mines employed thousands.",
+    ]
+
+
+def test_nothing_matching_means_no_hits():
+    assert RETRIEVER.search(build_query("Who won the football match?")) == []
+    assert RETRIEVER.search(build_query("")) == []
+
+
+def test_coverage_says_how_much_of_the_question_a_sentence_holds():
+    full, *_ = RETRIEVER.search(build_query("Where is the salt flat?"))
+    partial, *_ = RETRIEVER.search(build_query("Where is the salt mine of Bolivia?"))
+
+    assert full.coverage == 1.0
+    assert 0 < partial.coverage < 0.7
+
+
+def test_a_name_the_passage_never_mentions_is_reported_missing():
+    hit, *_ = RETRIEVER.search(build_query("What did Morales say about lithium?"))
+
+    assert hit.missing_entities == ("moral",)
+
+
+def test_a_name_in_the_previous_passage_or_the_title_is_not_missing():
+    hit = RETRIEVER.search(build_query("Where did the Andes miners move?"))[0]
+
+    assert hit.text == "Miners then moved to El Alto."
+    assert hit.missing_entities == ()
