@@ -29,9 +29,9 @@ class Tuning:
     k1: float = 1.2
     b: float = 0.75
     passage_weight: float = 0.5  # how much a sentence's passage score adds to its own
-    min_coverage: float = 0.2  # abstain below this share of the question's (IDF-weighted) terms
-    second_ratio: float = 0.3  # quote a second sentence when it scores this close to the best
-    max_answer_chars: int = 520  # two sentences only while they stay this short together
+    min_coverage: float = 0.25  # abstain below this share of the question's (IDF-weighted) terms
+    full_coverage: float = 0.99  # a best sentence covering this much of the question stands alone
+    max_answer_chars: int = 560  # two sentences only while they fit (the scorer allows 600)
     candidates: int = 8
 
 
@@ -88,7 +88,7 @@ class Engine:
             hits,
             query,
             min_coverage=self.tuning.min_coverage,
-            second_ratio=self.tuning.second_ratio,
+            full_coverage=self.tuning.full_coverage,
             max_chars=self.tuning.max_answer_chars,
         )
         return quote(chosen, query) if chosen else abstain(self.articles)

@@ -19,6 +19,7 @@ class Hit:
     sentence: int  # index into passage.sentences
     score: float
     coverage: float  # IDF-weighted share of the asked groups found (sentence, else passage at half)
+    sentence_coverage: float  # the same, counting the sentence alone
     sentence_terms: frozenset[str]
     missing_entities: tuple[str, ...] = ()  # names asked about that the passage never mentions
 
@@ -105,6 +106,7 @@ class Retriever:
                     sentence=s_index,
                     score=score,
                     coverage=self._coverage(query.groups, s_id, p_index),
+                    sentence_coverage=self._coverage(query.groups, s_id, p_index, passage_credit=0.0),
                     sentence_terms=self._sentence_sets[s_id],
                     missing_entities=self._missing_entities(query, s_id, p_index),
                 )
@@ -114,8 +116,10 @@ class Retriever:
 
     def _missing_entities(self, query: Query, s_id: int, p_index: int) -> tuple[str, ...]:
         """Return the names asked about that the passage never mentions."""
+        scope = self._name_scope[p_index]
         return tuple(
-            e for e in query.entities if e not in self._name_scope[p_index]
+            e for e in query.entities
+            if e not in scope and not any(_one_typo_apart(e, term) for term in scope)
         )
 
     def _name_bonus(self, query: Query, s_id: int) -> float:
@@ -149,7 +153,11 @@ class Retriever:
                 totals[doc] = totals.get(doc, 0.0) + score
         return totals
 
-    def _coverage(self, groups: Sequence[TermGroup], s_id: int, p_index: int) -> float:
+    def _coverage(
+        self, groups: Sequence[TermGroup], s_id: int, p_index: int, passage_credit: float = 0.5
+    ) -> float:
+        """Return the IDF-weighted share of the asked groups in the sentence (those only in its
+        passage count for passage_credit)."""
         in_sentence = self._sentence_sets[s_id]
         in_passage = self._passage_sets[p_index]
         found = total = 0.0
@@ -165,10 +173,27 @@ class Retriever:
                     if term in in_sentence:
                         share = max(share, 1.0 / len(alternative) * _count(alternative, in_sentence))
                     elif term in in_passage:
-                        share = max(share, 0.5 / len(alternative) * _count(alternative, in_passage))
+                        share = max(
+                            share, passage_credit / len(alternative) * _count(alternative, in_passage)
+                        )
             found += weight * min(share, 1.0)
             total += weight
         return found / total if total else 0.0
+
+
+def _one_typo_apart(asked: str, written: str) -> bool:
+    """Return whether a name of five letters or more is the written one with one letter wrong,
+    missing, added or two letters swapped ("Counil", "Frensh")."""
+    if len(asked) < 5 or abs(len(asked) - len(written)) > 1 or asked[0] != written[0]:
+        return False
+    if len(asked) == len(written):
+        diffs = [i for i, (a, b) in enumerate(zip(asked, written)) if a != b]
+        return len(diffs) == 1 or (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1
+            and asked[diffs[0]] == written[diffs[1]] and asked[diffs[1]] == written[diffs[0]]
+        )
+    shorter, longer = sorted((asked, written), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def _count(alternative: tuple[str, ...], present: frozenset[str]) -> int:
