@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
 # Words a question is phrased with that say nothing about its topic.
 QUESTION_WORDS = frozenset(
     """what which who whom whose when where why how tell know describe explain name list give
-    please kind type sort according article text passage mention mentioned say says said""".split()
+    please kind type sort according article text passage mention mentioned""".split()
 )
 
 # Irregular forms a stemmer cannot meet with their base form.
@@ -42,7 +42,7 @@ _IRREGULAR = {
     "sang": "sing", "sank": "sink", "spoke": "speak", "spoken": "speak", "stole": "steal",
     "struck": "strike", "swore": "swear", "threw": "throw", "thrown": "throw", "wore": "wear",
     "died": "die", "dead": "die", "death": "die", "deaths": "die", "born": "birth",
-    "said": "say", "says": "say", "children": "child", "men": "man", "women": "woman",
+    "said": "say", "says": "say", "percentage": "percent", "percentages": "percent", "children": "child", "men": "man", "women": "woman",
     "people": "person", "mice": "mouse", "feet": "foot", "teeth": "tooth", "bore": "bear",
     "borne": "bear", "arose": "arise", "arisen": "arise", "dealt": "deal", "fed": "feed",
     "fled": "flee", "hung": "hang", "laid": "lay", "lent": "lend", "shot": "shoot",
@@ -68,6 +68,7 @@ _WORD = re.compile(r"[^\W_]+(?:['.,\-/][^\W_]+)*\.?")
 _DOTTED_ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^(?:[A-Z]\.)+[A-Z]$")
 
 _stemmer = SnowballStemmer("english")
+_IDEOLOGY = re.compile(r"(\w{3,}is[mt])s?$")
 _stem_cache: dict[str, str] = {}
 _word_cache: dict[tuple[str, bool], list[Token]] = {}  # a word's tokens, the same wherever it stands
 
@@ -96,7 +97,13 @@ def stem(word: str) -> str:
     cached = _stem_cache.get(word)
     if cached is None:
         base = _IRREGULAR.get(word, word)
-        cached = base if any(c.isdigit() for c in base) else _stemmer.stem(base)
+        if any(c.isdigit() for c in base):
+            cached = base
+        elif _IDEOLOGY.search(base):
+            # Snowball makes "capitalism" and "capital", "socialism" and "social" one word.
+            cached = _IDEOLOGY.sub(r"\1", base)
+        else:
+            cached = _stemmer.stem(base)
         if len(_stem_cache) < 200_000:
             _stem_cache[word] = cached
     return cached

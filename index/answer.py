@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .analysis import fold, terms, tokenize
-from .model import Answer, Article, Citation
+from .analysis import Acronym, fold, terms, tokenize
+from .model import Answer, Article, Citation, Passage
 from .query import Query
 from .retrieval import Hit
 
@@ -31,6 +31,8 @@ def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
     text = fold(sentence).lower()
     asked = fold(question).lower()
     pattern = _NUMBER if kind == "number" else None
+    if kind == "number" and re.search(r"\bpercent|\bper cent|%", asked):
+        pattern = re.compile(r"\d")  # "millions" is no percentage
     found = (
         [m.group() for m in pattern.finditer(text)]
         if pattern
@@ -63,9 +65,19 @@ def matches_predicate(hit: Hit, query: Query) -> bool:
     entities = set(query.entities)
     predicate = [
         group for group in query.groups
-        if group.asked and not group.terms <= entities
+        if group.asked and not set(group.alternatives[0]) <= entities
     ]
     return not predicate or any(group.terms & hit.sentence_terms for group in predicate)
+
+
+def names_the_same(hit: Hit, query: Query) -> bool:
+    """Return False when the sentence shares a first name with a name asked about but lacks its
+    last word: "Luis Fernando Camacho" is not "Luis Arce"."""
+    for name in query.names:
+        parts = terms(name)
+        if parts and parts[-1] not in hit.sentence_terms and set(parts[:-1]) & hit.sentence_terms:
+            return False
+    return True
 
 
 def choose(
@@ -90,13 +102,21 @@ def choose(
         if hit.sentence_coverage >= min_coverage
         and not hit.missing_entities
         and matches_predicate(hit, query)
+        and names_the_same(hit, query)
         and agrees_in_polarity(hit, query)
         and has_answer_type(hit.text, query.answer_type, query.text)
         and new_information(hit, query)
     ]
     chosen = usable[:1]
-    if len(usable) > 1 and usable[0].coverage < full_coverage:
-        best, second = usable[:2]
+    # A second sentence from the same passage, or one that answers as much of the question as
+    # the best: never two halves of a question that the article answers nowhere together.
+    said_by_best = query.asked_terms & usable[0].sentence_terms if usable else frozenset()
+    seconds = [
+        hit for hit in usable[1:]
+        if hit.passage.id == usable[0].passage.id or said_by_best <= hit.sentence_terms
+    ]
+    if seconds and usable[0].coverage < full_coverage:
+        best, second = usable[0], seconds[0]
         if min(len(best.text), MAX_QUOTE_CHARS) + min(len(second.text), MAX_QUOTE_CHARS) <= max_chars:
             chosen.append(second)
     return chosen
@@ -155,6 +175,46 @@ def abstain(articles: Sequence[Article], reason: str = NOT_IN_ARTICLE) -> Answer
     titles = "; ".join(f"“{article.title}”" for article in articles[:3])
     more = f" and {len(articles) - 3} more" if len(articles) > 3 else ""
     return Answer(text=reason, abstained=True, hint=f"I can answer questions about {titles}{more}.")
+
+
+_DEFINITION_QUESTION = re.compile(
+    r"\bwhat (?:does|do|did) (?:the )?([A-Za-z.&]{2,12}) (?:stand for|mean)\b"
+    r"|\bwhat (?:is|was) (?:the )?([A-Za-z.&]{2,12}) short for\b"
+    r"|\b(?:full name|long form|meaning) of (?:the )?([A-Za-z.&]{2,12})\b",
+    re.IGNORECASE,
+)
+
+
+def define_acronym(question: str, acronyms: Sequence[Acronym], passages: Sequence[Passage]) -> Answer | None:
+    """Answer "What does OAS stand for?" with the sentence that defines the acronym."""
+    match = _DEFINITION_QUESTION.search(fold(question))
+    if not match:
+        return None
+    asked = next(group for group in match.groups() if group).replace(".", "").lower()
+    acronym = next((a for a in acronyms if a.short == asked), None)
+    if acronym is None:
+        return None
+    defined = re.compile(rf"\(\s*{re.escape(acronym.short)}\s*\)", re.IGNORECASE)
+    for passage in passages:
+        for sentence in passage.sentences:
+            if defined.search(fold(sentence)):
+                return Answer(
+                    text=f"{excerpt_around(sentence, acronym.long_form)} [1]",
+                    abstained=False,
+                    citations=(Citation(ref=1, passage=passage),),
+                )
+    return None
+
+
+def excerpt_around(sentence: str, phrase: str, limit: int = MAX_QUOTE_CHARS) -> str:
+    """Return the sentence, cut to its clauses around a phrase when it is too long."""
+    if len(sentence) <= limit:
+        return sentence
+    clauses = [c for c in _CLAUSE_END.split(sentence) if c]
+    for index, clause in enumerate(clauses):
+        if phrase in clause:
+            return ("… " if index else "") + clause.rstrip(",;: ") + (" …" if index < len(clauses) - 1 else "")
+    return sentence[:limit]
 
 
 _AUTHOR = re.compile(r"\b(?:author|authors|writer|wrote|written|byline|journalist|reporter)\b")

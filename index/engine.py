@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis import Acronym, find_acronyms, tokenize
-from .answer import abstain, about_article, choose, quote
+from .answer import abstain, about_article, choose, define_acronym, quote
 from .content import load_articles
 from .errors import ArticleBotError
 from .model import Answer, Article, Conversation, Passage, Turn
@@ -71,7 +71,9 @@ class Engine:
         """Answer one question; the conversation (if given) resolves follow-ups and is updated."""
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         previous = conversation.last if conversation else None
-        metadata = about_article(question, self.articles)
+        metadata = about_article(question, self.articles) or define_acronym(
+            question, self.acronyms, self.passages
+        )
         if metadata is not None:
             return metadata
         query = build_query(question, self.acronyms, previous, self.retriever.knows)

@@ -84,6 +84,33 @@ def test_what_the_article_does_not_say_gets_an_honest_no(question):
     assert "Coup regime in Bolivia" in answer.hint
 
 
+@pytest.mark.parametrize(
+    ("question", "long_form"),
+    [
+        ("What does OAS stand for?", "Organization of American States (OAS)"),
+        ("What does MAS mean?", "Movement Toward Socialism (MAS)"),
+    ],
+)
+def test_an_acronym_is_answered_with_the_sentence_that_defines_it(question, long_form):
+    answer = ask(question)
+
+    assert long_form in answer.text
+    assert answer.citations
+
+
+def test_a_first_name_shared_with_someone_else_is_not_an_answer():
+    answer = ask("What percentage of the vote did Luis Arce receive?")
+
+    assert "Camacho" not in answer.text
+    assert "52.4 percent" in answer.text
+
+
+def test_two_halves_of_a_question_answered_nowhere_together_are_not_one_answer():
+    answer = ask("How many soldiers were killed?")
+
+    assert "soldiers" not in answer.text or "8,500" not in answer.text
+
+
 def test_the_site_footer_is_never_indexed_or_cited():
     assert all("WSWS" not in p.text and "wsws.org" not in p.text for p in ENGINE.passages)
 
