@@ -16,7 +16,9 @@ class _PositiveIdfOkapi(BM25Okapi):
     term in half or more of the documents; on one article's 30 paragraphs that is the article's
     main names ("Morales" is in a third of them), and its epsilon floor ranks such a term below
     any rare word. log(1 + (N - df + 0.5) / (df + 0.5)) (as Lucene uses) stays positive and keeps
-    the order of rarity. On dev.jsonl this variant scored higher than BM25Plus and BM25L.
+    the order of rarity. Measured with this engine (dev.jsonl answerable; SQuAD answerable and
+    unanswerable abstained): this variant 96%, 72.9%, 32.0%; rank-bm25's BM25Okapi 92%, 72.9%,
+    31.8%; BM25Plus 96%, 73.3%, 31.3%; BM25L 92%, 70.6%, 33.0%.
     """
 
     def _calc_idf(self, nd: dict[str, int]) -> None:
