@@ -13,7 +13,7 @@ from index.engine import Engine
 from index.errors import ArticleBotError
 from index.model import Conversation
 
-from .texts import about_text, answer_json, help_text, reply_text, source_text
+from .texts import about_text, answer_json, help_text, source_text
 
 logger = logging.getLogger(__name__)
 

@@ -13,17 +13,19 @@ EXAMPLE_HINT = "Ask a question about the article, for example:"
 
 def help_text(engine: Engine, ask_prefix: str = "") -> str:
     """Return the help: how to ask, and the commands."""
-    return "\n".join([
-        "Ask me a question about the article and I answer with sentences quoted from it, each "
-        "cited [n] to the passage it comes from. When the article doesn't say, I tell you so.",
-        "",
-        f"{ask_prefix}Commands:",
-        "/ask QUESTION – ask a question (in groups)",
-        "/about – which articles I know",
-        "/source N – the full text of passage N",
-        "/reset – start a new conversation",
-        "/help – this message",
-    ])
+    return "\n".join(
+        [
+            "Ask me a question about the article and I answer with sentences quoted from it, each "
+            "cited [n] to the passage it comes from. When the article doesn't say, I tell you so.",
+            "",
+            f"{ask_prefix}Commands:",
+            "/ask QUESTION – ask a question (in groups)",
+            "/about – which articles I know",
+            "/source N – the full text of passage N",
+            "/reset – start a new conversation",
+            "/help – this message",
+        ]
+    )
 
 
 def about_text(engine: Engine) -> str:
@@ -33,7 +35,9 @@ def about_text(engine: Engine) -> str:
         byline = ", ".join(part for part in (article.author, article.date) if part)
         prefix = f"{number}. " if len(engine.articles) > 1 else ""
         lines.append(f"{prefix}“{article.title}”" + (f" – {byline}" if byline else ""))
-        lines.append(f"   {len(article.passages)} passages" + (f" · {article.url}" if article.url else ""))
+        lines.append(
+            f"   {len(article.passages)} passages" + (f" · {article.url}" if article.url else "")
+        )
     return "\n".join(lines)
 
 
@@ -60,7 +64,9 @@ def reply_text(engine: Engine, answer: Answer) -> str:
     lines = [answer.text]
     if answer.citations:
         lines += ["", "Sources:"]
-        lines += [f"[{c.ref}] {_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations]
+        lines += [
+            f"[{c.ref}] {_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations
+        ]
     return "\n".join(lines)
 
 

@@ -28,41 +28,162 @@ QUESTION_WORDS = frozenset(
 
 # Irregular forms a stemmer cannot meet with their base form.
 _IRREGULAR = {
-    "won": "win", "began": "begin", "begun": "begin", "took": "take", "taken": "take",
-    "went": "go", "gone": "go", "made": "make", "held": "hold", "gave": "give", "given": "give",
-    "got": "get", "gotten": "get", "led": "lead", "left": "leave", "lost": "lose", "paid": "pay",
-    "sold": "sell", "bought": "buy", "brought": "bring", "built": "build", "came": "come",
-    "fell": "fall", "fallen": "fall", "felt": "feel", "fought": "fight", "found": "find",
-    "grew": "grow", "grown": "grow", "heard": "hear", "kept": "keep", "knew": "know",
-    "known": "know", "meant": "mean", "met": "meet", "ran": "run", "rose": "rise", "risen": "rise",
-    "saw": "see", "seen": "see", "sent": "send", "spent": "spend", "stood": "stand",
-    "taught": "teach", "thought": "think", "told": "tell", "wrote": "write", "written": "write",
-    "chose": "choose", "chosen": "choose", "drove": "drive", "driven": "drive", "ate": "eat",
-    "flew": "fly", "flown": "fly", "forgot": "forget", "froze": "freeze", "hid": "hide",
-    "sang": "sing", "sank": "sink", "spoke": "speak", "spoken": "speak", "stole": "steal",
-    "struck": "strike", "swore": "swear", "threw": "throw", "thrown": "throw", "wore": "wear",
-    "died": "die", "dead": "die", "death": "die", "deaths": "die", "born": "birth",
-    "said": "say", "says": "say", "percentage": "percent", "percentages": "percent", "children": "child", "men": "man", "women": "woman",
-    "people": "person", "mice": "mouse", "feet": "foot", "teeth": "tooth", "bore": "bear",
-    "borne": "bear", "arose": "arise", "arisen": "arise", "dealt": "deal", "fed": "feed",
-    "fled": "flee", "hung": "hang", "laid": "lay", "lent": "lend", "shot": "shoot",
-    "shut": "shut", "slept": "sleep", "sought": "seek", "split": "split", "spread": "spread",
-    "stuck": "stick", "swept": "sweep", "understood": "understand", "wept": "weep",
-    "withdrew": "withdraw", "withdrawn": "withdraw", "overthrew": "overthrow",
-    "overthrown": "overthrow", "undertook": "undertake",
+    "won": "win",
+    "began": "begin",
+    "begun": "begin",
+    "took": "take",
+    "taken": "take",
+    "went": "go",
+    "gone": "go",
+    "made": "make",
+    "held": "hold",
+    "gave": "give",
+    "given": "give",
+    "got": "get",
+    "gotten": "get",
+    "led": "lead",
+    "left": "leave",
+    "lost": "lose",
+    "paid": "pay",
+    "sold": "sell",
+    "bought": "buy",
+    "brought": "bring",
+    "built": "build",
+    "came": "come",
+    "fell": "fall",
+    "fallen": "fall",
+    "felt": "feel",
+    "fought": "fight",
+    "found": "find",
+    "grew": "grow",
+    "grown": "grow",
+    "heard": "hear",
+    "kept": "keep",
+    "knew": "know",
+    "known": "know",
+    "meant": "mean",
+    "met": "meet",
+    "ran": "run",
+    "rose": "rise",
+    "risen": "rise",
+    "saw": "see",
+    "seen": "see",
+    "sent": "send",
+    "spent": "spend",
+    "stood": "stand",
+    "taught": "teach",
+    "thought": "think",
+    "told": "tell",
+    "wrote": "write",
+    "written": "write",
+    "chose": "choose",
+    "chosen": "choose",
+    "drove": "drive",
+    "driven": "drive",
+    "ate": "eat",
+    "flew": "fly",
+    "flown": "fly",
+    "forgot": "forget",
+    "froze": "freeze",
+    "hid": "hide",
+    "sang": "sing",
+    "sank": "sink",
+    "spoke": "speak",
+    "spoken": "speak",
+    "stole": "steal",
+    "struck": "strike",
+    "swore": "swear",
+    "threw": "throw",
+    "thrown": "throw",
+    "wore": "wear",
+    "died": "die",
+    "dead": "die",
+    "death": "die",
+    "deaths": "die",
+    "born": "birth",
+    "said": "say",
+    "says": "say",
+    "percentage": "percent",
+    "percentages": "percent",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "people": "person",
+    "mice": "mouse",
+    "feet": "foot",
+    "teeth": "tooth",
+    "bore": "bear",
+    "borne": "bear",
+    "arose": "arise",
+    "arisen": "arise",
+    "dealt": "deal",
+    "fed": "feed",
+    "fled": "flee",
+    "hung": "hang",
+    "laid": "lay",
+    "lent": "lend",
+    "shot": "shoot",
+    "shut": "shut",
+    "slept": "sleep",
+    "sought": "seek",
+    "split": "split",
+    "spread": "spread",
+    "stuck": "stick",
+    "swept": "sweep",
+    "understood": "understand",
+    "wept": "weep",
+    "withdrew": "withdraw",
+    "withdrawn": "withdraw",
+    "overthrew": "overthrow",
+    "overthrown": "overthrow",
+    "undertook": "undertake",
 }
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
-    "hundred": "100", "thousand": "1000", "million": "1000000", "once": "1", "twice": "2",
-    "first": "1st", "second": "2nd", "third": "3rd",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "hundred": "100",
+    "thousand": "1000",
+    "million": "1000000",
+    "once": "1",
+    "twice": "2",
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
 }
-_TRANSLATE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2013": " - ", "\u2014": " - ", "\u2012": " - ", "\u2015": " - ", "\u2212": "-",
-    "\u2010": "-", "\u2011": "-", "\u00a0": " ", "%": " percent ",
-})
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": " - ",
+        "\u2014": " - ",
+        "\u2012": " - ",
+        "\u2015": " - ",
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00a0": " ",
+        "%": " percent ",
+    }
+)
 # Words, with inner hyphens, apostrophes and number punctuation kept for the rules below.
 _WORD = re.compile(r"[^\W_]+(?:['.,\-/][^\W_]+)*\.?")
 _DOTTED_ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^(?:[A-Z]\.)+[A-Z]$")
@@ -123,11 +244,12 @@ def words(text: str) -> list[tuple[str, list[Token]]]:
             tokens = _word_tokens(word, shouting, previous)
         else:
             key = (word, shouting)
-            tokens = _word_cache.get(key)
-            if tokens is None:
-                tokens = _word_tokens(word, shouting, "")
+            cached = _word_cache.get(key)
+            if cached is None:
+                cached = _word_tokens(word, shouting, "")
                 if len(_word_cache) < 500_000:
-                    _word_cache[key] = tokens
+                    _word_cache[key] = cached
+            tokens = cached
         result.append((word, list(tokens)))
         previous = word.lower()
     return result
@@ -199,7 +321,7 @@ def find_acronyms(text: str) -> list[Acronym]:
         short = match.group(1).replace(".", "")
         if sum(c.isupper() for c in short) < 2 or not short.isalpha():
             continue
-        words = re.findall(r"[^\W_][\w'’-]*", text[: match.start()])[-(len(short) + 5):]
+        words = re.findall(r"[^\W_][\w'’-]*", text[: match.start()])[-(len(short) + 5) :]
         long_form = _long_form(short, words)
         if long_form:
             long_terms = tuple(t for t in terms(long_form) if t != short.lower())
@@ -231,8 +353,7 @@ def _spells(letters: str, phrase: str) -> bool:
     for index in range(len(letters) - 1, -1, -1):
         letter = letters[index]
         while position >= 0 and (
-            phrase[position] != letter
-            or (index == 0 and position > 0 and phrase[position - 1].isalnum())
+            phrase[position] != letter or (index == 0 and position > 0 and phrase[position - 1].isalnum())
         ):
             position -= 1
         if position < 0:

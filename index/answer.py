@@ -64,8 +64,7 @@ def matches_predicate(hit: Hit, query: Query) -> bool:
     """
     entities = set(query.entities)
     predicate = [
-        group for group in query.groups
-        if group.asked and not set(group.alternatives[0]) <= entities
+        group for group in query.groups if group.asked and not set(group.alternatives[0]) <= entities
     ]
     return not predicate or any(group.terms & hit.sentence_terms for group in predicate)
 
@@ -112,7 +111,8 @@ def choose(
     # the best: never two halves of a question that the article answers nowhere together.
     said_by_best = query.asked_terms & usable[0].sentence_terms if usable else frozenset()
     seconds = [
-        hit for hit in usable[1:]
+        hit
+        for hit in usable[1:]
         if hit.passage.id == usable[0].passage.id or said_by_best <= hit.sentence_terms
     ]
     if seconds and usable[0].coverage < full_coverage:
@@ -213,7 +213,9 @@ def excerpt_around(sentence: str, phrase: str, limit: int = MAX_QUOTE_CHARS) -> 
     clauses = [c for c in _CLAUSE_END.split(sentence) if c]
     for index, clause in enumerate(clauses):
         if phrase in clause:
-            return ("… " if index else "") + clause.rstrip(",;: ") + (" …" if index < len(clauses) - 1 else "")
+            return (
+                ("… " if index else "") + clause.rstrip(",;: ") + (" …" if index < len(clauses) - 1 else "")
+            )
     return sentence[:limit]
 
 

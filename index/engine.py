@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis import Acronym, find_acronyms, tokenize
-from .answer import abstain, about_article, choose, define_acronym, quote
+from .answer import about_article, abstain, choose, define_acronym, quote
 from .content import load_articles
 from .errors import ArticleBotError
 from .model import Answer, Article, Conversation, Passage, Turn
@@ -47,12 +47,17 @@ class Engine:
         self._by_id = {p.id: p for p in self.passages}
         self.acronyms = self._learn_acronyms()
         self.retriever = Retriever(
-            self.passages, k1=self.tuning.k1, b=self.tuning.b, passage_weight=self.tuning.passage_weight,
+            self.passages,
+            k1=self.tuning.k1,
+            b=self.tuning.b,
+            passage_weight=self.tuning.passage_weight,
         )
         self.build_seconds = time.perf_counter() - started
         logger.info(
             "indexed %d articles, %d passages in %.3f s",
-            len(self.articles), len(self.passages), self.build_seconds,
+            len(self.articles),
+            len(self.passages),
+            self.build_seconds,
         )
 
     @classmethod
@@ -97,10 +102,10 @@ class Engine:
 
     def _turn(self, query: Query, answer: Answer) -> Turn:
         entities = list(query.entities)
-        if not entities:
-            for citation in answer.citations[:1]:
-                text = answer.text
-                entities = [t.term for t in tokenize(text) if t.capitalized and not t.stop][1:4]
+        if not entities and not answer.abstained:
+            # Whom the answer is about: its first names, past the capital of its first word.
+            tokens = tokenize(answer.text)[1:]
+            entities = [t.term for t in tokens if t.capitalized and not t.stop][:3]
         terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
         return Turn(
             terms=terms,

@@ -13,7 +13,9 @@ from .errors import ArticleBotError
 from .model import Answer, Conversation
 
 MAX_ANSWER_CHARS = 600
-_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": " ", "\u2013": "-"})
+_FOLD = str.maketrans(
+    {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": " ", "\u2013": "-"}
+)
 
 
 def normalise(text: str) -> str:
@@ -37,10 +39,12 @@ def read_questions(path: Path) -> list[dict]:
             row = json.loads(line)
         except json.JSONDecodeError:
             raise ArticleBotError(f"{path}:{number}: not a JSON object") from None
-        if not isinstance(row, dict) or "question" not in row or row.get("kind") not in (
-            "answerable", "unanswerable", "followup"
+        if (
+            not isinstance(row, dict)
+            or "question" not in row
+            or row.get("kind") not in ("answerable", "unanswerable", "followup")
         ):
-            raise ArticleBotError(f"{path}:{number}: needs \"kind\" and \"question\"")
+            raise ArticleBotError(f'{path}:{number}: needs "kind" and "question"')
         rows.append(row)
     return rows
 
@@ -58,9 +62,7 @@ def _correct(row: dict, answer: Answer) -> bool:
 
 def _cited(row: dict, answer: Answer) -> bool:
     evidence = row.get("evidence")
-    return evidence is None or any(
-        normalise(evidence) in normalise(c.passage.text) for c in answer.citations
-    )
+    return evidence is None or any(normalise(evidence) in normalise(c.passage.text) for c in answer.citations)
 
 
 def evaluate(engine: Engine, rows: list[dict]) -> tuple[dict[str, float], list[tuple[str, str, str]]]:

@@ -88,8 +88,10 @@ class Retriever:
         sentence_ids = [
             s_id
             for p_index, _ in top
-            for s_id in range(self._first_sentence[p_index],
-                              self._first_sentence[p_index] + len(self.passages[p_index].sentences))
+            for s_id in range(
+                self._first_sentence[p_index],
+                self._first_sentence[p_index] + len(self.passages[p_index].sentences),
+            )
         ]
         sentence_scores = self._group_scores(self.sentence_index, query.groups, sentence_ids)
         hits = []
@@ -118,7 +120,8 @@ class Retriever:
         """Return the names asked about that the passage never mentions."""
         scope = self._name_scope[p_index]
         return tuple(
-            e for e in query.entities
+            e
+            for e in query.entities
             if e not in scope and not any(_one_typo_apart(e, term) for term in scope)
         )
 
@@ -164,9 +167,7 @@ class Retriever:
         for group in groups:
             if not group.asked:
                 continue
-            weight = max(
-                sum(self.passage_index.idf(t) for t in alt) / len(alt) for alt in group.alternatives
-            )
+            weight = max(sum(self.passage_index.idf(t) for t in alt) / len(alt) for alt in group.alternatives)
             share = 0.0
             for alternative in group.alternatives:
                 for term in alternative:
@@ -174,7 +175,8 @@ class Retriever:
                         share = max(share, 1.0 / len(alternative) * _count(alternative, in_sentence))
                     elif term in in_passage:
                         share = max(
-                            share, passage_credit / len(alternative) * _count(alternative, in_passage)
+                            share,
+                            passage_credit / len(alternative) * _count(alternative, in_passage),
                         )
             found += weight * min(share, 1.0)
             total += weight
@@ -187,10 +189,12 @@ def _one_typo_apart(asked: str, written: str) -> bool:
     if len(asked) < 5 or abs(len(asked) - len(written)) > 1 or asked[0] != written[0]:
         return False
     if len(asked) == len(written):
-        diffs = [i for i, (a, b) in enumerate(zip(asked, written)) if a != b]
+        diffs = [i for i, (a, b) in enumerate(zip(asked, written, strict=True)) if a != b]
         return len(diffs) == 1 or (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1
-            and asked[diffs[0]] == written[diffs[1]] and asked[diffs[1]] == written[diffs[0]]
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and asked[diffs[0]] == written[diffs[1]]
+            and asked[diffs[1]] == written[diffs[0]]
         )
     shorter, longer = sorted((asked, written), key=len)
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))

@@ -38,7 +38,11 @@ def cited_labels(answer: Answer) -> list[str]:
         ("What did the US-backed regime recognize?", "recognized the victory", "¶1"),
         ("Which countries had more deaths per capita than Bolivia?", "Perú and Belgium", "¶5"),
         ("Where did Romero work in 2011-2014?", "Honduras", "¶9"),
-        ("What did Morales say at the press conference in Buenos Aires?", "recovered democracy", "¶12"),
+        (
+            "What did Morales say at the press conference in Buenos Aires?",
+            "recovered democracy",
+            "¶12",
+        ),
     ],
 )
 def test_answers_quote_the_article_and_cite_the_passage(question, expected, passage):
@@ -55,7 +59,10 @@ def test_an_answer_is_quoted_verbatim_from_the_cited_passage():
 
     quoted = re.sub(r"\s*\[\d+\]", "", answer.text)
     assert quoted in answer.citations[0].passage.text
-    assert quoted == "In at least one instance, the army was caught clandestinely transporting bags with ballots in Santa Cruz."
+    assert quoted == (
+        "In at least one instance, the army was caught clandestinely transporting bags with ballots"
+        " in Santa Cruz."
+    )
 
 
 @pytest.mark.parametrize(
@@ -165,7 +172,12 @@ def test_reset_forgets_the_conversation():
 
 def test_the_conversation_keeps_only_the_last_few_turns():
     conversation = Conversation()
-    for question in ["Who is Carlos Mesa?", "Who is Luis Arce?", "Who is Evo Morales?", "Who is Salvador Romero?"]:
+    for question in [
+        "Who is Carlos Mesa?",
+        "Who is Luis Arce?",
+        "Who is Evo Morales?",
+        "Who is Salvador Romero?",
+    ]:
         ask(question, conversation)
 
     assert len(conversation.turns) == conversation.max_turns

@@ -16,13 +16,29 @@ from index.evaluate import evaluate, read_questions
 
 ARTICLE_BOT = str(Path(sys.executable).with_name("article-bot"))
 ROWS = [
-    {"id": "a", "kind": "answerable", "question": "Who was the MAS presidential candidate?",
-     "answers": ["Luis Arce"], "evidence": "MAS presidential candidate"},
-    {"id": "b", "kind": "answerable", "question": "Who won the 1930 World Cup?",
-     "answers": ["Uruguay"], "evidence": None},
+    {
+        "id": "a",
+        "kind": "answerable",
+        "question": "Who was the MAS presidential candidate?",
+        "answers": ["Luis Arce"],
+        "evidence": "MAS presidential candidate",
+    },
+    {
+        "id": "b",
+        "kind": "answerable",
+        "question": "Who won the 1930 World Cup?",
+        "answers": ["Uruguay"],
+        "evidence": None,
+    },
     {"id": "c", "kind": "unanswerable", "question": "What is the speed of light?"},
-    {"id": "d", "kind": "followup", "context": ["Who is Carlos Mesa?"],
-     "question": "What share of the vote did he get?", "answers": ["31.5"], "evidence": "31.5 percent"},
+    {
+        "id": "d",
+        "kind": "followup",
+        "context": ["Who is Carlos Mesa?"],
+        "question": "What share of the vote did he get?",
+        "answers": ["31.5"],
+        "evidence": "31.5 percent",
+    },
 ]
 
 
@@ -50,7 +66,11 @@ def test_the_eval_command_prints_the_metrics(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("MISS | b | Who won the 1930 World Cup?")
     assert json.loads(lines[1])["questions"] == 4
-    assert lines[2] == "answerable 50.0% followup 100.0% abstain 100.0% cited 100.0% len " + lines[2].split()[-1]
+    assert (
+        lines[2]
+        == "answerable 50.0% followup 100.0% abstain 100.0% cited 100.0% len "
+        + lines[2].split()[-1]
+    )
 
 
 def test_a_bad_question_file_names_the_line(tmp_path):
@@ -60,7 +80,9 @@ def test_a_bad_question_file_names_the_line(tmp_path):
     with pytest.raises(ArticleBotError, match=r"q.jsonl:2: not a JSON object"):
         read_questions(questions)
 
-    result = subprocess.run([ARTICLE_BOT, "eval", str(questions)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [ARTICLE_BOT, "eval", str(questions)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert result.stderr.strip().endswith("q.jsonl:2: not a JSON object")
     assert "Traceback" not in result.stderr

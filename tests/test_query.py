@@ -32,7 +32,10 @@ def test_question_words_and_stopwords_are_not_searched_for():
     query = build_query("What did the army transport in Santa Cruz?")
 
     assert [group.alternatives[0] for group in query.groups] == [
-        ("armi",), ("transport",), ("santa",), ("cruz",)
+        ("armi",),
+        ("transport",),
+        ("santa",),
+        ("cruz",),
     ]
     assert query.entities == ("santa", "cruz")
     assert query.names == ("santa cruz",)
