@@ -170,6 +170,25 @@ def quote(chosen: Sequence[Hit], query: Query) -> Answer:
     return Answer(text=" ".join(parts), abstained=False, citations=tuple(citations))
 
 
+_SMALL_TALK = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day)|thanks?(?: you)?|thank you"
+    r"(?: very much)?|cheers|ok(?:ay)?|bye|goodbye)\b[\s\W]*(?:there|all|bot|everyone)?[\s\W]*$",
+    re.IGNORECASE,
+)
+
+
+def small_talk(question: str, articles: Sequence[Article]) -> Answer | None:
+    """Answer greetings and thanks with how to ask, not with "the article doesn't say"."""
+    if not _SMALL_TALK.match(fold(question)):
+        return None
+    titles = "; ".join(f"“{article.title}”" for article in articles[:3])
+    opening = "You're welcome!" if re.search(r"\bthank|\bcheers", question, re.IGNORECASE) else "Hello!"
+    return Answer(
+        text=f"{opening} Ask me a question about {titles} and I will answer from the article.",
+        abstained=True,
+    )
+
+
 def abstain(articles: Sequence[Article], reason: str = NOT_IN_ARTICLE) -> Answer:
     """Say plainly that the article doesn't answer, pointing to what it does cover."""
     titles = "; ".join(f"“{article.title}”" for article in articles[:3])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis import Acronym, find_acronyms, tokenize
-from .answer import about_article, abstain, choose, define_acronym, quote
+from .answer import about_article, abstain, choose, define_acronym, quote, small_talk
 from .content import load_articles
 from .errors import ArticleBotError
 from .model import Answer, Article, Conversation, Passage, Turn
@@ -76,11 +76,13 @@ class Engine:
         """Answer one question; the conversation (if given) resolves follow-ups and is updated."""
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         previous = conversation.last if conversation else None
-        metadata = about_article(question, self.articles) or define_acronym(
-            question, self.acronyms, self.passages
+        direct = (
+            small_talk(question, self.articles)
+            or about_article(question, self.articles)
+            or define_acronym(question, self.acronyms, self.passages)
         )
-        if metadata is not None:
-            return metadata
+        if direct is not None:
+            return direct
         query = build_query(question, self.acronyms, previous, self.retriever.knows)
         answer = self._answer(query)
         if conversation is not None:

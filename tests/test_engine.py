@@ -70,8 +70,7 @@ def test_an_answer_is_quoted_verbatim_from_the_cited_passage():
     [
         "What is the tallest mountain in the world?",
         "Who is Lionel Messi?",
-        "hello there",
-        "thanks!",
+        "hello there, who is the best footballer?",
         "zzzz qqqq",
         "???",
         "",
@@ -116,6 +115,16 @@ def test_two_halves_of_a_question_answered_nowhere_together_are_not_one_answer()
     answer = ask("How many soldiers were killed?")
 
     assert "soldiers" not in answer.text or "8,500" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("message", "opening"), [("hi", "Hello!"), ("Good morning!", "Hello!"), ("thanks", "You're welcome!")]
+)
+def test_small_talk_gets_a_friendly_pointer_and_no_citation(message, opening):
+    answer = ask(message)
+
+    assert answer.abstained and answer.citations == ()
+    assert answer.text.startswith(opening) and "Coup regime in Bolivia" in answer.text
 
 
 def test_the_site_footer_is_never_indexed_or_cited():
