@@ -126,9 +126,7 @@ def latencies(ask: Callable[[str], object], questions: Sequence[str], repeat: in
     return timings
 
 
-def measure(
-    corpus: str, articles: Sequence[Article], questions: Sequence[str], repeat: int
-) -> list[Result]:
+def measure(corpus: str, articles: Sequence[Article], questions: Sequence[str], repeat: int) -> list[Result]:
     """Build both systems over the articles and time every question on each."""
     passages = [p for article in articles for p in article.passages]
     started = time.perf_counter()
@@ -175,9 +173,7 @@ def _percentiles(timings: Sequence[float]) -> dict[str, float]:
 def cold_start(runs: int) -> dict[str, float]:
     """Time `article-bot ask` as a new process, from an empty working directory."""
     executable = Path(sys.executable).with_name("article-bot")
-    command = [
-        str(executable) if executable.exists() else shutil.which("article-bot") or "article-bot"
-    ]
+    command = [str(executable) if executable.exists() else shutil.which("article-bot") or "article-bot"]
     timings = []
     with tempfile.TemporaryDirectory() as elsewhere:
         for _ in range(runs):
@@ -231,12 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table or JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000, help="size of the generated corpus")
-    parser.add_argument(
-        "--questions", type=int, default=100, help="dev.jsonl, then SQuAD questions"
-    )
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="timed runs per question (median kept)"
-    )
+    parser.add_argument("--questions", type=int, default=100, help="dev.jsonl, then SQuAD questions")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per question (median kept)")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold starts of `article-bot ask`")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")

@@ -30,24 +30,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    con = commands.add_parser(
-        "console", parents=[common], help="ask questions at a prompt (no token needed)"
-    )
+    con = commands.add_parser("console", parents=[common], help="ask questions at a prompt (no token needed)")
     con.add_argument("--json", action="store_true", help="one JSON object per input line")
     ask = commands.add_parser("ask", parents=[common], help="answer one question and exit")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    evaluate = commands.add_parser(
-        "eval", parents=[common], help="score the bot on a question file"
-    )
+    evaluate = commands.add_parser("eval", parents=[common], help="score the bot on a question file")
     evaluate.add_argument("questions", metavar="FILE.jsonl")
     evaluate.add_argument("--show", action="store_true", help="list the questions it got wrong")
-    commands.add_parser(
-        "run", parents=[common], help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
-    )
-    commands.add_parser(
-        "check", parents=[common], help="check the token and the content; exit 0 or 1"
-    )
+    commands.add_parser("run", parents=[common], help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    commands.add_parser("check", parents=[common], help="check the token and the content; exit 0 or 1")
     return parser
 
 

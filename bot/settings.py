@@ -45,6 +45,8 @@ class Settings:
     log_level: str = "INFO"
     admin_user_ids: frozenset[int] = frozenset()
     allowed_chat_ids: frozenset[int] = frozenset()
+    flood_limits: bool = True
+    request_timeout: float = 10.0
 
     @property
     def webhook_mode(self) -> bool:
@@ -133,6 +135,8 @@ def settings_from(values: Mapping[str, str], content: str | None = None) -> Sett
         log_level=log_level,
         admin_user_ids=_ids("ADMIN_USER_IDS", get("ADMIN_USER_IDS")),
         allowed_chat_ids=_ids("ALLOWED_CHAT_IDS", get("ALLOWED_CHAT_IDS")),
+        flood_limits=_switch("FLOOD_LIMITS", get("FLOOD_LIMITS"), default=True),
+        request_timeout=_integer("TELEGRAM_TIMEOUT", get("TELEGRAM_TIMEOUT"), 10, low=1, high=300),
     )
 
 
@@ -162,8 +166,7 @@ def _base_urls(base_url: str | None) -> tuple[str | None, str | None]:
     base_url = base_url.rstrip("/")
     if not base_url.endswith("/bot"):
         raise ConfigError(
-            "TELEGRAM_BASE_URL must end with /bot, e.g. http://127.0.0.1:8081/bot, "
-            f"not {base_url!r}"
+            f"TELEGRAM_BASE_URL must end with /bot, e.g. http://127.0.0.1:8081/bot, not {base_url!r}"
         )
     return base_url, base_url[: -len("/bot")] + "/file/bot"
 
@@ -173,9 +176,7 @@ def _webhook_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        raise ConfigError(
-            f"WEBHOOK_URL must be an https:// URL (Telegram requires it), not {url!r}"
-        )
+        raise ConfigError(f"WEBHOOK_URL must be an https:// URL (Telegram requires it), not {url!r}")
     return url
 
 
@@ -191,6 +192,16 @@ def _integer(name: str, value: str | None, default: int, *, low: int, high: int)
     return number
 
 
+def _switch(name: str, value: str | None, *, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() in ("on", "true", "yes", "1"):
+        return True
+    if value.lower() in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(f"{name} must be on or off, not {value!r}")
+
+
 def _ids(name: str, value: str | None) -> frozenset[int]:
     if value is None:
         return frozenset()
@@ -200,8 +211,6 @@ def _ids(name: str, value: str | None) -> frozenset[int]:
         if not part:
             continue
         if not re.fullmatch(r"-?\d{1,20}", part):
-            raise ConfigError(
-                f"{name} must be comma-separated Telegram ids (integers), not {part!r}"
-            )
+            raise ConfigError(f"{name} must be comma-separated Telegram ids (integers), not {part!r}")
         ids.add(int(part))
     return frozenset(ids)

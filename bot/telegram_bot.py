@@ -29,8 +29,8 @@ from telegram import (
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -39,28 +39,41 @@ from telegram.ext import (
     MessageHandler,
     PersistenceInput,
     PicklePersistence,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
 
 from index.content import default_content_path
 from index.engine import Engine
-from index.errors import ArticleBotError
+from index.errors import ArticleBotError, ContentError
 from index.model import Answer, Conversation, Turn
 
 from . import telegram_render as render
+from .delivery import DeliveryLimiter
+from .ordering import PerChatOrder
+from .serving import Service
 from .settings import TOKEN_HELP, Settings, load_settings, log_level_number
+from .stats import Stats
 
 logger = logging.getLogger(__name__)
 
 # Only what the handlers below use: Telegram then does not even send the rest.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 ANSWERS_REMEMBERED = 200  # per chat: the answers a reply can still follow up on
-RETRIES_AFTER_FLOOD = 3  # a 429 is waited out (retry_after) and the request sent again
 STATE_SAVE_SECONDS = 30
+# Measured with bench/bench_load.py: chats answered side by side keep the bot busy while replies
+# are on the wire, but every Bot API request makes httpcore scan all pooled connections, so a
+# few connections shared by many updates do best (burst run: 8 connections ~290 updates/s, 32 ~235).
+CONCURRENT_UPDATES = 64
+CONNECTIONS = 8
 NON_TEXT_HINT = "I can only read text. Send me your question about the article as a message."
 SLOW_DOWN = "You're asking faster than I can keep up with. Please wait a minute, then ask again."
 FAILED = "Sorry, something went wrong while answering. Please try again."
+NOT_SERVED = "Sorry, this bot only answers in the chats it was set up for."
+ADMINS_ONLY = "Sorry, {command} is for the bot's administrators."
+RELOADED = "Reloaded: {articles} article(s), {passages} passages."
+RELOAD_FAILED = "Reload failed; still serving the previous content. {error}"
 PRIVATE_COMMANDS = [
     BotCommand("start", "What I know and how to ask"),
     BotCommand("help", "How to ask, and the commands"),
@@ -107,16 +120,54 @@ class QuestionThrottle:
         return Verdict.WARN
 
 
+TYPING_SECONDS = 5.0  # how long Telegram shows "typing…" after one chat action
+TYPING_CHATS_KEPT = 10_000
+
+
 @dataclass
 class Runtime:
     """What the handlers share; kept in bot_data, which is deliberately not persisted."""
 
-    engine: Engine
+    engine: Engine  # replaced whole by /reload: a handler reads it once per update
     settings: Settings
     throttle: QuestionThrottle = field(init=False)
+    stats: Stats = field(default_factory=Stats)
+    reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    typing_shown: dict[tuple[int, int], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.throttle = QuestionThrottle(self.settings.rate_limit_per_minute)
+
+    def typing_due(self, chat_id: int, topic: int) -> bool:
+        """Say whether the chat should be shown "typing…" now (and note that it was).
+
+        Telegram shows the status for five seconds or until the bot's next message, so one
+        action per chat in that time is enough; one per question cost about 40% of the bot's
+        CPU under load (measured with bench/bench_load.py).
+        """
+        now = time.monotonic()
+        key = (chat_id, topic)
+        if now - self.typing_shown.get(key, -TYPING_SECONDS) < TYPING_SECONDS:
+            return False
+        if len(self.typing_shown) >= TYPING_CHATS_KEPT:
+            self.typing_shown.clear()
+        self.typing_shown[key] = now
+        return True
+
+    def is_admin(self, user: User | None) -> bool:
+        """Say whether user is listed in ADMIN_USER_IDS."""
+        return user is not None and user.id in self.settings.admin_user_ids
+
+    def is_allowed(self, update: Update) -> bool:
+        """Say whether to serve update: ALLOWED_CHAT_IDS unset, a listed chat, or an admin's own."""
+        allowed = self.settings.allowed_chat_ids
+        if not allowed:
+            return True
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None:
+            return chat.id in allowed or (chat.type == chat.PRIVATE and self.is_admin(user))
+        # Inline queries have no chat: the user's private chat with the bot stands for them.
+        return user is not None and (user.id in allowed or self.is_admin(user))
 
 
 def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -237,16 +288,64 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assert query is not None  # the handler is registered for inline queries only
     question = query.query.strip()
     if not question:
-        button = InlineQueryResultsButton(
-            text="Type a question about the article", start_parameter="inline"
-        )
+        button = InlineQueryResultsButton(text="Type a question about the article", start_parameter="inline")
         await query.answer([], button=button, cache_time=300)
         return
     logger.debug("inline question from %s: %s", query.from_user.id, question)
-    answer = _runtime(context).engine.ask(question)
-    await query.answer(
-        render.inline_results(_runtime(context).engine, question, answer), cache_time=300
-    )
+    runtime = _runtime(context)
+    engine = runtime.engine
+    answer = _timed_ask(runtime, engine, question, None, chat_id=None)
+    await query.answer(render.inline_results(engine, question, answer), cache_time=300)
+
+
+# Operations: the allow-list and the admin commands.
+
+
+async def allow_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop updates from chats outside ALLOWED_CHAT_IDS; refuse each such chat once, politely."""
+    if _runtime(context).is_allowed(update):
+        return
+    if update.inline_query is not None:
+        button = InlineQueryResultsButton(text="Not available to you", start_parameter="private")
+        await update.inline_query.answer([], button=button, cache_time=300, is_personal=True)
+    elif update.callback_query is not None:
+        await update.callback_query.answer()
+    elif update.effective_message is not None and context.chat_data is not None:
+        # Remembered in the chat's persisted data: after a restart the chat stays refused.
+        if not context.chat_data.get("refused"):
+            context.chat_data["refused"] = True
+            await update.effective_message.reply_html(render.text_html(NOT_SERVED))
+    raise ApplicationHandlerStop
+
+
+async def reload_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Re-read the content and swap the index in; on bad content keep serving the old one."""
+    runtime = _runtime(context)
+    message = _message(update)
+    if not runtime.is_admin(update.effective_user):
+        await message.reply_html(render.text_html(ADMINS_ONLY.format(command="/reload")))
+        return
+    async with runtime.reloading:
+        try:
+            engine = await asyncio.to_thread(_engine, runtime.settings)
+        except ContentError as error:
+            logger.warning("reload failed: %s", error)
+            reason = " ".join(str(error).split())  # one line
+            await message.reply_html(render.text_html(RELOAD_FAILED.format(error=reason)))
+            return
+        runtime.engine = engine
+    logger.info("reloaded: %d articles, %d passages", len(engine.articles), len(engine.passages))
+    notice = RELOADED.format(articles=len(engine.articles), passages=len(engine.passages))
+    await message.reply_html(render.text_html(notice))
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show uptime, questions, abstentions, answer times and chats (admins only)."""
+    runtime = _runtime(context)
+    if not runtime.is_admin(update.effective_user):
+        await _message(update).reply_html(render.text_html(ADMINS_ONLY.format(command="/stats")))
+        return
+    await _message(update).reply_html(render.stats_html(runtime.stats.snapshot()))
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -273,17 +372,31 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
         if verdict is Verdict.WARN:
             await message.reply_html(render.text_html(SLOW_DOWN))
         return
-    await message.reply_chat_action(ChatAction.TYPING)
+    if message.chat.type == message.chat.PRIVATE and runtime.typing_due(message.chat_id, _topic(message)):
+        await _show_typing(message)
     logger.debug("question in chat %s: %s", message.chat_id, question)
-    answer, turn = _ask_engine(runtime.engine, context, message, question)
-    keyboard = render.source_keyboard(runtime.engine, answer.citations)
-    sent = await _reply_html(message, render.answer_html(runtime.engine, answer), keyboard)
+    engine = runtime.engine  # one engine for the whole answer, even if /reload swaps it now
+    answer, turn = _ask_engine(runtime, engine, context, message, question)
+    keyboard = render.source_keyboard(engine, answer.citations)
+    sent = await _reply_html(message, render.answer_html(engine, answer), keyboard)
     if turn is not None:
         _remember_answer(context, [m.message_id for m in sent], turn)
 
 
+async def _show_typing(message: Message) -> None:
+    """Show "typing…" in the message's chat (and topic); a failure only costs the indicator."""
+    try:
+        await message.reply_chat_action(ChatAction.TYPING)
+    except TelegramError as error:
+        logger.debug("typing action not shown: %s", error)
+
+
 def _ask_engine(
-    engine: Engine, context: ContextTypes.DEFAULT_TYPE, message: Message, question: str
+    runtime: Runtime,
+    engine: Engine,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    question: str,
 ) -> tuple[Answer, Turn | None]:
     """Ask in the chat's conversation, or in the context of the answer the message replies to."""
     conversation = _conversation(context, message)
@@ -291,11 +404,24 @@ def _ask_engine(
     # A reply follows up on the answer it replies to, not on whatever was asked last.
     working = Conversation(turns=[earlier]) if earlier is not None else conversation
     before = working.last
-    answer = engine.ask(question, working)
+    answer = _timed_ask(runtime, engine, question, working, chat_id=message.chat_id)
     turn = working.last if working.last is not before else None
     if earlier is not None and turn is not None:
         conversation.remember(turn)
     return answer, turn
+
+
+def _timed_ask(
+    runtime: Runtime,
+    engine: Engine,
+    question: str,
+    conversation: Conversation | None,
+    chat_id: int | None,
+) -> Answer:
+    started = time.perf_counter()
+    answer = engine.ask(question, conversation)
+    runtime.stats.record(time.perf_counter() - started, abstained=answer.abstained, chat_id=chat_id)
+    return answer
 
 
 def _conversation(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Conversation:
@@ -317,9 +443,7 @@ def _replied_answer(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Tur
     return _chat_data(context).get("answers", {}).get(replied.message_id)  # type: ignore[no-any-return]
 
 
-def _remember_answer(
-    context: ContextTypes.DEFAULT_TYPE, message_ids: Sequence[int], turn: Turn
-) -> None:
+def _remember_answer(context: ContextTypes.DEFAULT_TYPE, message_ids: Sequence[int], turn: Turn) -> None:
     answers: dict[int, Turn] = _chat_data(context).setdefault("answers", {})
     for message_id in message_ids:
         answers[message_id] = turn
@@ -329,9 +453,7 @@ def _remember_answer(
 
 def _mentions_bot(message: Message, bot: Bot) -> bool:
     handle = f"@{bot.username}".lower()
-    for entity, text in message.parse_entities(
-        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
-    ).items():
+    for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
         if text.lower() == handle or (entity.user is not None and entity.user.id == bot.id):
             return True
     return False
@@ -366,17 +488,26 @@ async def _reply_html(
 
 
 def build_application(settings: Settings, engine: Engine) -> Application:
-    """Build the Application: token, server, rate limiter, persistence, handlers."""
+    """Build the Application: token, server, limits and retries, persistence, handlers."""
+    timeout = settings.request_timeout
     builder = (
         Application.builder()
         .token(settings.token)
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .pool_timeout(timeout)
+        .get_updates_connect_timeout(timeout)
+        .get_updates_read_timeout(timeout)
+        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
+        .connection_pool_size(CONNECTIONS)
         .defaults(
             Defaults(
                 allow_sending_without_reply=True,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=RETRIES_AFTER_FLOOD))
+        .rate_limiter(DeliveryLimiter(flood_limits=settings.flood_limits))
         .persistence(
             PicklePersistence(
                 settings.state_path,
@@ -395,11 +526,15 @@ def build_application(settings: Settings, engine: Engine) -> Application:
 
 
 def add_handlers(application: Application) -> None:
-    """Register the handlers (an allow-list or admin commands can go in group -1 before them)."""
+    """Register the handlers, behind the allow-list (group -1) when ALLOWED_CHAT_IDS is set."""
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    if application.bot_data["runtime"].settings.allowed_chat_ids:
+        application.add_handler(TypeHandler(Update, allow_list), group=-1)
     application.add_handlers(
         [
+            CommandHandler("reload", reload_content),
+            CommandHandler("stats", stats_command),
             CommandHandler("start", start),
             CommandHandler("help", help_command),
             CommandHandler("about", about),
@@ -424,34 +559,21 @@ async def post_init(application: Application) -> None:
     logger.info("running as @%s", application.bot.username)
 
 
-def serve(
+def service(
     application: Application,
     settings: Settings,
     *,
     poll_timeout: float = 10,
-    stop_signals: Sequence[int] | None = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT),
-) -> None:
-    """Run until stopped (SIGTERM, SIGINT): webhook server if WEBHOOK_URL is set, else polling."""
-    # drop_pending_updates=False: what was sent while the bot was down still gets answered;
-    # polling confirms each update (offset) on the way, so a restart does not answer it twice.
-    if settings.webhook_mode:
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-            stop_signals=stop_signals,
-        )
-    else:
-        application.run_polling(
-            timeout=int(poll_timeout),
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-            stop_signals=stop_signals,
-        )
+    stop_signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM),
+) -> Service:
+    """Return the Service running application: webhook if WEBHOOK_URL is set, else polling."""
+    return Service(
+        application,
+        settings,
+        allowed_updates=ALLOWED_UPDATES,
+        poll_timeout=poll_timeout,
+        stop_signals=stop_signals,
+    )
 
 
 class TokenRedactor(logging.Filter):
@@ -479,9 +601,7 @@ def configure_logging(settings: Settings) -> None:
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     for handler in root.handlers:
-        if not any(
-            isinstance(f, TokenRedactor) and f.token == settings.token for f in handler.filters
-        ):
+        if not any(isinstance(f, TokenRedactor) and f.token == settings.token for f in handler.filters):
             handler.addFilter(TokenRedactor(settings.token))
 
 
@@ -495,7 +615,7 @@ def run(content: str | None) -> int:
     settings = load_settings(content)
     configure_logging(settings)
     application = build_application(settings, _engine(settings))
-    serve(application, settings)
+    service(application, settings).run()
     return 0
 
 
@@ -518,8 +638,7 @@ def check(content: str | None) -> int:
         print(f"article-bot: Telegram did not answer getMe: {reason}", file=sys.stderr)
         return 1
     print(
-        f"ok: @{me.username} answers about {len(engine.articles)} article(s), "
-        f"{len(engine.passages)} passages"
+        f"ok: @{me.username} answers about {len(engine.articles)} article(s), {len(engine.passages)} passages"
     )
     return 0
 

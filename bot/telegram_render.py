@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from index.engine import Engine
 from index.model import Answer, Citation, Passage
 
+from .stats import StatsSnapshot
 from .texts import EXAMPLE_HINT, about_text, example_questions, help_text, passage_label
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit on a message's text
@@ -104,10 +105,37 @@ def start_html(engine: Engine) -> str:
             escape(EXAMPLE_HINT),
             examples,
             "",
-            "In a group, use /ask QUESTION, mention me, or reply to my answer. "
-            "/help lists the commands.",
+            "In a group, use /ask QUESTION, mention me, or reply to my answer. /help lists the commands.",
         ]
     )
+
+
+def stats_html(stats: StatsSnapshot) -> str:
+    """Render /stats: uptime, questions, abstentions, answer-time percentiles, chats."""
+    answered = stats.questions - stats.abstentions
+    rows = [
+        "<b>Stats</b>",
+        f"Uptime: {duration(stats.uptime_seconds)}",
+        f"Questions: {stats.questions} ({answered} answered, {stats.abstentions} abstained)",
+        f"Answer time: p50 {milliseconds(stats.p50_seconds)}, p99 {milliseconds(stats.p99_seconds)}",
+        f"Chats: {stats.chats}",
+    ]
+    return "\n".join(rows)
+
+
+def duration(seconds: float) -> str:
+    """Return seconds as "3d 4h 5m 6s", leaving out the leading zero units."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
+    shown = [f"{value}{unit}" for value, unit in parts if value] + [f"{secs}s"]
+    return " ".join(shown)
+
+
+def milliseconds(seconds: float | None) -> str:
+    """Return seconds as "12.3 ms", or "–" when nothing was measured yet."""
+    return "–" if seconds is None else f"{seconds * 1000:.1f} ms"
 
 
 def help_html(engine: Engine) -> str:
@@ -161,9 +189,7 @@ def inline_results(engine: Engine, question: str, answer: Answer) -> list[Inline
             id=result_id,
             title=excerpt(title, MAX_INLINE_TITLE_CHARS),
             description=description or escape(answer.hint) or None,
-            input_message_content=InputTextMessageContent(
-                split_message(body)[0], parse_mode=ParseMode.HTML
-            ),
+            input_message_content=InputTextMessageContent(split_message(body)[0], parse_mode=ParseMode.HTML),
         )
     ]
 

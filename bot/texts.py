@@ -35,9 +35,7 @@ def about_text(engine: Engine) -> str:
         byline = ", ".join(part for part in (article.author, article.date) if part)
         prefix = f"{number}. " if len(engine.articles) > 1 else ""
         lines.append(f"{prefix}“{article.title}”" + (f" – {byline}" if byline else ""))
-        lines.append(
-            f"   {len(article.passages)} passages" + (f" · {article.url}" if article.url else "")
-        )
+        lines.append(f"   {len(article.passages)} passages" + (f" · {article.url}" if article.url else ""))
     return "\n".join(lines)
 
 
@@ -64,9 +62,7 @@ def reply_text(engine: Engine, answer: Answer) -> str:
     lines = [answer.text]
     if answer.citations:
         lines += ["", "Sources:"]
-        lines += [
-            f"[{c.ref}] {_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations
-        ]
+        lines += [f"[{c.ref}] {_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations]
     return "\n".join(lines)
 
 

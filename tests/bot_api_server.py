@@ -4,7 +4,9 @@ It runs a tornado server on 127.0.0.1 in a background thread with its own event 
 real python-telegram-bot Application talks to it over real HTTP exactly as it would to
 api.telegram.org. It records every call, lets tests inject updates shaped like Telegram's
 (long-polled with getUpdates and confirmed by offset), checks what Telegram checks (HTML,
-4,096 characters, 64-byte callback data) and can answer the next calls with 429 or 5xx.
+4,096 characters, 64-byte callback data) and can answer the next calls with 429 or 5xx, hang
+them past the bot's time-out, or enforce Telegram's flood limits (429 with retry_after beyond
+~30 messages a second overall or one a second per chat).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import html
 import itertools
 import json
+import math
 import re
 import threading
 import time
@@ -72,6 +75,11 @@ _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)([^<>]*)>")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9A-Fa-f]+);")
 # One numbering for users' and the bot's messages, so ids never collide within a chat.
 _message_ids = itertools.count(1)
+# Telegram's flood limits for messages (its FAQ): about 30 a second overall, one a second per chat.
+OVERALL_PER_SECOND = 30
+CHAT_PER_SECOND = 1
+CHAT_BURST = 3  # short bursts in one chat are tolerated
+_HANG = -1  # a queued "failure" that holds the request instead of answering it
 
 
 @dataclass
@@ -91,11 +99,33 @@ class BotApiError(Exception):
         self.code, self.description, self.retry_after = code, description, retry_after
 
 
-class FakeBotApi:
-    """A Bot API server for one bot token, on a free loopback port."""
+class TokenBucket:
+    """Telegram-like flood control: capacity messages at once, refilled at rate per second."""
 
-    def __init__(self, token: str):
+    def __init__(self, rate: float, capacity: float):
+        self.rate, self.capacity = rate, capacity
+        self.tokens, self.updated = capacity, time.monotonic()
+
+    def wait(self) -> float:
+        """Return 0 if a message may be sent now, else the seconds until one may."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 0.95:  # a little slack for scheduling jitter between the processes
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class FakeBotApi:
+    """A Bot API server for one bot token, on a free loopback port (or the port given)."""
+
+    def __init__(self, token: str, port: int = 0, flood_limits: bool = False):
         self.token = token
+        self.flood_limits = flood_limits
+        self._overall = TokenBucket(OVERALL_PER_SECOND, OVERALL_PER_SECOND)
+        self._per_chat: dict[int, TokenBucket] = {}
+        self.pushed_at: dict[int, float] = {}  # message_id -> when it was pushed
+        self.reply_delay = 0.0  # seconds each sendMessage takes, to catch the bot mid-reply
         self.bot_user = {
             "id": BOT_ID,
             "is_bot": True,
@@ -105,7 +135,7 @@ class FakeBotApi:
             "can_read_all_group_messages": False,
             "supports_inline_queries": True,
         }
-        self.port = 0
+        self.port = port
         self._calls: list[Call] = []
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -141,7 +171,7 @@ class FakeBotApi:
     async def _serve(self, ready: threading.Event) -> None:
         self._loop = asyncio.get_running_loop()
         self._new_update, self._stopped = asyncio.Event(), asyncio.Event()
-        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        sockets = tornado.netutil.bind_sockets(self.port, "127.0.0.1")
         self.port = sockets[0].getsockname()[1]
         app = tornado.web.Application([(r"/bot([^/]+)/(\w+)", _MethodHandler, {"api": self})])
         server = tornado.httpserver.HTTPServer(app)
@@ -159,6 +189,8 @@ class FakeBotApi:
         update_id = next(self._ids)
         update = {"update_id": update_id, kind: payload}
         self._remember_payload(kind, payload)
+        if kind == "message":
+            self.pushed_at[payload["message_id"]] = time.monotonic()
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._add_update, update)
         return update_id
@@ -168,11 +200,10 @@ class FakeBotApi:
         self._remember_payload(kind, payload)
         return {"update_id": next(self._ids), kind: payload}
 
-    def fail_next(
-        self, method: str, count: int = 1, code: int = 429, retry_after: int | None = 1
-    ) -> None:
+    def fail_next(self, method: str, count: int = 1, code: int = 429, retry_after: int | None = 1) -> None:
         """Answer the next count calls of method with an error (429 with retry_after, or 5xx)."""
         description = {
+            400: "Bad Request: message can't be sent",
             429: f"Too Many Requests: retry after {retry_after}",
             500: "Internal Server Error",
             502: "Bad Gateway",
@@ -181,6 +212,11 @@ class FakeBotApi:
             self._failures.setdefault(method, []).extend(
                 [(code, description, retry_after if code == 429 else None)] * count
             )
+
+    def hang_next(self, method: str, count: int = 1, seconds: float = 3) -> None:
+        """Hold the next count calls of method for seconds, then drop them (a Bot API time-out)."""
+        with self._changed:
+            self._failures.setdefault(method, []).extend([(_HANG, "", seconds)] * count)  # type: ignore[list-item]
 
     def calls(self, method: str | None = None) -> list[Call]:
         with self._changed:
@@ -216,6 +252,14 @@ class FakeBotApi:
             f"for {count} message(s) to {chat_id}",
         )
 
+    def replies(self) -> dict[int, list[Call]]:
+        """Return the delivered sendMessage calls by the message_id they reply to."""
+        by_message: dict[int, list[Call]] = {}
+        for call in self.sent():
+            replied = (call.params.get("reply_parameters") or {}).get("message_id")
+            by_message.setdefault(replied, []).append(call)
+        return by_message
+
     def pending_updates(self) -> int:
         with self._changed:
             return len(self._updates)
@@ -240,7 +284,7 @@ class FakeBotApi:
         try:
             if token != self.token:
                 raise BotApiError(401, "Unauthorized")
-            self._maybe_fail(method)
+            await self._maybe_fail(method, params)
             call.result = await self._result(method, params)
         except BotApiError as error:
             call.ok, call.result = False, error.description
@@ -259,12 +303,27 @@ class FakeBotApi:
             self._changed.notify_all()
         return status, body
 
-    def _maybe_fail(self, method: str) -> None:
+    async def _maybe_fail(self, method: str, params: dict[str, Any]) -> None:
         with self._changed:
             queued = self._failures.get(method)
             failure = queued.pop(0) if queued else None
+        if failure and failure[0] == _HANG:
+            await asyncio.sleep(failure[2] or 0)  # the bot has given up waiting by now
+            raise BotApiError(504, "Gateway Timeout")
         if failure:
             raise BotApiError(*failure)
+        if self.flood_limits and method == "sendMessage":
+            self._check_flood(params.get("chat_id"))
+
+    def _check_flood(self, chat_id: Any) -> None:
+        chat = self._per_chat.setdefault(chat_id, TokenBucket(CHAT_PER_SECOND, CHAT_BURST))
+        wait = max(chat.wait(), self._overall.wait())
+        if not wait:
+            chat.tokens -= 1
+            self._overall.tokens -= 1
+        else:
+            retry_after = max(1, math.ceil(wait))
+            raise BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
 
     async def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getUpdates":
@@ -272,6 +331,8 @@ class FakeBotApi:
         if method == "getMe":
             return self.bot_user
         if method == "sendMessage":
+            if self.reply_delay:
+                await asyncio.sleep(self.reply_delay)
             return self._send_message(params)
         if method == "answerCallbackQuery" and len(params.get("text", "")) > 200:
             raise BotApiError(400, "Bad Request: MESSAGE_TOO_LONG")
@@ -390,22 +451,16 @@ def parse_html(text: str) -> str:
         visible.append(_text_between(text[position : match.start()], position))
         closing, name = match.group(1), match.group(2).lower()
         if name not in _TELEGRAM_TAGS:
-            raise BotApiError(
-                400, f'Bad Request: can\'t parse entities: Unsupported start tag "{name}"'
-            )
+            raise BotApiError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{name}"')
         if closing:
             if not open_tags or open_tags.pop() != name:
-                raise BotApiError(
-                    400, f'Bad Request: can\'t parse entities: Unmatched end tag "{name}"'
-                )
+                raise BotApiError(400, f'Bad Request: can\'t parse entities: Unmatched end tag "{name}"')
         else:
             open_tags.append(name)
         position = match.end()
     visible.append(_text_between(text[position:], position))
     if open_tags:
-        raise BotApiError(
-            400, f"Bad Request: can't parse entities: Can't find end tag \"{open_tags[-1]}\""
-        )
+        raise BotApiError(400, f"Bad Request: can't parse entities: Can't find end tag \"{open_tags[-1]}\"")
     return "".join(visible)
 
 
@@ -496,9 +551,7 @@ def text_entities(text: str) -> list[dict[str, Any]]:
     return entities
 
 
-def callback_query(
-    message: dict[str, Any], data: str, user: dict[str, Any] = ALICE
-) -> dict[str, Any]:
+def callback_query(message: dict[str, Any], data: str, user: dict[str, Any] = ALICE) -> dict[str, Any]:
     """Return a CallbackQuery: user pressed a button with data under the bot's message."""
     return {
         "id": str(next(_message_ids) * 7919),

@@ -1,12 +1,15 @@
-"""Fixtures for the Telegram tests: the engine on the bundled article, the fake Bot API."""
+"""Fixtures for the Telegram tests: the engine on the bundled article, the fake Bot API, the bot."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from bot_api_server import TOKEN, FakeBotApi
+from running_bot import RunningBot
 
+from bot.settings import Settings, settings_from
 from index.content import default_content_path
 from index.engine import Engine
 
@@ -21,3 +24,31 @@ def api() -> Iterator[FakeBotApi]:
     server = FakeBotApi(TOKEN).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def make_settings(api: FakeBotApi, tmp_path: Path):
+    def make(**environment: str) -> Settings:
+        values = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": api.base_url,
+            "ARTICLE_BOT_STATE": str(tmp_path / "state.pickle"),
+            **environment,
+        }
+        return settings_from(values)
+
+    return make
+
+
+@pytest.fixture
+def start_bot(make_settings, engine: Engine):
+    running: list[RunningBot] = []
+
+    def start(engine: Engine = engine, **environment: str) -> RunningBot:
+        bot = RunningBot(make_settings(**environment), engine).start()
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        bot.stop()

@@ -18,9 +18,7 @@ CITATION_KEYS = {"ref", "article", "passage", "text"}
 pytestmark = pytest.mark.skipif(not ARTICLE_BOT.exists(), reason=f"{ARTICLE_BOT} is not installed")
 
 
-def article_bot(
-    *args: str, stdin: str = "", cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
+def article_bot(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "ARTICLE_BOT_CONTENT"}
     return subprocess.run(
         [str(ARTICLE_BOT), *args],
@@ -157,9 +155,7 @@ def test_content_option_serves_another_article(tmp_path):
         encoding="utf-8",
     )
 
-    result = article_bot(
-        "ask", "--json", "--content", str(article), "Where are the lithium reserves?"
-    )
+    result = article_bot("ask", "--json", "--content", str(article), "Where are the lithium reserves?")
 
     reply = json.loads(result.stdout)
     assert "Uyuni salt flat" in reply["answer"]

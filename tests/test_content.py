@@ -106,9 +106,7 @@ def test_title_from_file_name_when_there_is_no_heading():
 
 
 def test_stray_blank_line_before_lowercase_continuation_is_rejoined():
-    article = parse_article(
-        "# T\n\nThe vote was held on Sunday and the\n\nresults came late.\n", "s"
-    )
+    article = parse_article("# T\n\nThe vote was held on Sunday and the\n\nresults came late.\n", "s")
 
     assert texts(article) == ["The vote was held on Sunday and the results came late."]
 
@@ -117,15 +115,11 @@ def test_stray_blank_line_after_comma_before_capital_is_rejoined():
     article = parse_article("# T\n\nTrade grew between Chinese,\n\nEuropean and US capital.\n", "s")
 
     assert texts(article) == ["Trade grew between Chinese, European and US capital."]
-    assert article.passages[0].sentences == (
-        "Trade grew between Chinese, European and US capital.",
-    )
+    assert article.passages[0].sentences == ("Trade grew between Chinese, European and US capital.",)
 
 
 def test_paragraphs_that_end_a_sentence_stay_apart():
-    article = parse_article(
-        "# T\n\nOne ends here.\n\nAnother begins “here.”\n\nA third one?\n", "s"
-    )
+    article = parse_article("# T\n\nOne ends here.\n\nAnother begins “here.”\n\nA third one?\n", "s")
 
     assert texts(article) == ["One ends here.", "Another begins “here.”", "A third one?"]
 

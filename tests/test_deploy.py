@@ -38,6 +38,8 @@ SETTINGS = {
     "LOG_LEVEL",
     "ADMIN_USER_IDS",
     "ALLOWED_CHAT_IDS",
+    "TELEGRAM_TIMEOUT",
+    "FLOOD_LIMITS",
 }
 
 
@@ -82,9 +84,7 @@ def test_unit_passes_systemd_analyze_verify(tmp_path):
     text = UNIT.read_text(encoding="utf-8")
     assert "ExecStart=/opt/article-bot/bin/article-bot run" in text
     copy = tmp_path / UNIT.name
-    copy.write_text(
-        text.replace("/opt/article-bot/bin/article-bot", str(ARTICLE_BOT)), encoding="utf-8"
-    )
+    copy.write_text(text.replace("/opt/article-bot/bin/article-bot", str(ARTICLE_BOT)), encoding="utf-8")
 
     result = subprocess.run(
         ["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60
@@ -169,9 +169,7 @@ def test_content_is_baked_in_and_overridable_by_a_mounted_folder():
     for instruction, arguments in dockerfile_stages(DOCKERFILE.read_text(encoding="utf-8"))[0]:
         if instruction == "COPY":
             for source in arguments.split()[:-1]:
-                assert list(ROOT.glob(source)) or source == "README.m[d]", (
-                    f"{source} not in the repository"
-                )
+                assert list(ROOT.glob(source)) or source == "README.m[d]", f"{source} not in the repository"
 
 
 def test_compose_reads_the_token_from_an_env_file_and_restarts():

@@ -67,9 +67,7 @@ def test_the_eval_command_prints_the_metrics(tmp_path):
     assert lines[0].startswith("MISS | b | Who won the 1930 World Cup?")
     assert json.loads(lines[1])["questions"] == 4
     assert (
-        lines[2]
-        == "answerable 50.0% followup 100.0% abstain 100.0% cited 100.0% len "
-        + lines[2].split()[-1]
+        lines[2] == "answerable 50.0% followup 100.0% abstain 100.0% cited 100.0% len " + lines[2].split()[-1]
     )
 
 
@@ -80,9 +78,7 @@ def test_a_bad_question_file_names_the_line(tmp_path):
     with pytest.raises(ArticleBotError, match=r"q.jsonl:2: not a JSON object"):
         read_questions(questions)
 
-    result = subprocess.run(
-        [ARTICLE_BOT, "eval", str(questions)], capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run([ARTICLE_BOT, "eval", str(questions)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().endswith("q.jsonl:2: not a JSON object")
     assert "Traceback" not in result.stderr

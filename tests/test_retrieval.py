@@ -22,9 +22,7 @@ def ranked(question: str) -> list[str]:
 
 
 def test_the_sentence_that_matches_the_question_ranks_first():
-    assert (
-        ranked("Who wants the lithium?")[0] == "Companies from China and Europe want the lithium."
-    )
+    assert ranked("Who wants the lithium?")[0] == "Companies from China and Europe want the lithium."
     assert ranked("When did tin mining collapse?")[0] == "Tin mining collapsed in 1985."
     assert ranked("What did Potosi produce?")[0] == "Potosí produced silver for the Spanish crown."
 

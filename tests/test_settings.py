@@ -20,6 +20,7 @@ def test_defaults_with_only_a_token():
     assert settings.rate_limit_per_minute == 20 and settings.log_level == "INFO"
     assert settings.state_path == Path("article-bot-state.pickle")
     assert settings.admin_user_ids == frozenset() == settings.allowed_chat_ids
+    assert settings.flood_limits is True and settings.request_timeout == 10
 
 
 def test_every_setting_is_read():
@@ -37,6 +38,8 @@ def test_every_setting_is_read():
             "LOG_LEVEL": "debug",
             "ADMIN_USER_IDS": "12, 34",
             "ALLOWED_CHAT_IDS": "-1001234567890,56,",
+            "FLOOD_LIMITS": "off",
+            "TELEGRAM_TIMEOUT": "3",
         }
     )
     assert settings.base_url == "http://127.0.0.1:8081/bot"
@@ -49,6 +52,7 @@ def test_every_setting_is_read():
     assert settings.state_path == Path("/var/lib/bot/state.pickle")
     assert settings.admin_user_ids == {12, 34}
     assert settings.allowed_chat_ids == {-1001234567890, 56}
+    assert settings.flood_limits is False and settings.request_timeout == 3
 
 
 def test_content_option_wins_over_the_environment():
@@ -77,6 +81,8 @@ def test_the_token_is_not_in_repr():
         ({"TELEGRAM_BASE_URL": "127.0.0.1:8081"}, "TELEGRAM_BASE_URL must be an http(s) URL"),
         ({"TELEGRAM_BASE_URL": "http://127.0.0.1:8081/"}, "TELEGRAM_BASE_URL must end with /bot"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"FLOOD_LIMITS": "maybe"}, "FLOOD_LIMITS must be on or off, not 'maybe'"),
+        ({"TELEGRAM_TIMEOUT": "0"}, "TELEGRAM_TIMEOUT must be between 1 and 300"),
     ],
 )
 def test_bad_values_give_one_line_config_errors(values, expected):
@@ -104,9 +110,7 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path):
         "RATE_LIMIT_PER_MINUTE=7  # a comment after the value\n",
         encoding="utf-8",
     )
-    settings = load_settings(
-        environ={"LOG_LEVEL": "ERROR", "WEBHOOK_LISTEN": ""}, env_file=env_file
-    )
+    settings = load_settings(environ={"LOG_LEVEL": "ERROR", "WEBHOOK_LISTEN": ""}, env_file=env_file)
     assert settings.token == TOKEN
     assert settings.log_level == "ERROR"  # the real environment wins
     assert settings.webhook_listen == "127.0.0.1"  # an empty variable does not hide .env

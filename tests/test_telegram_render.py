@@ -28,10 +28,7 @@ def test_answer_is_escaped_and_lists_its_sources(engine):
 
 def test_abstention_shows_the_hint(engine):
     answer = Answer(text="The article doesn't say.", abstained=True, hint="I know <this>.")
-    assert (
-        render.answer_html(engine, answer)
-        == "The article doesn't say.\n<i>I know &lt;this&gt;.</i>"
-    )
+    assert render.answer_html(engine, answer) == "The article doesn't say.\n<i>I know &lt;this&gt;.</i>"
 
 
 def test_source_keyboard_has_one_button_per_passage_in_rows_of_four(engine):

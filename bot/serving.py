@@ -1,0 +1,140 @@
+"""Run the Application until stopped: connect with backoff, poll or serve the webhook, stop cleanly.
+
+python-telegram-bot's run_polling and run_webhook give up when the Bot API cannot be reached at
+start-up (initialize() asks getMe once), which under systemd or Docker means a crash loop. Here
+start-up retries with exponential backoff instead, and the webhook server is ours (bot/webhook.py)
+so that it can also answer health checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+
+from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram.ext import Application
+
+from .settings import Settings
+from .webhook import WebhookServer
+
+logger = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 1.0
+MAX_RETRY_SECONDS = 30.0
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class Service:
+    """The bot, served on its own event loop until stop() or a stop signal."""
+
+    def __init__(
+        self,
+        application: Application,
+        settings: Settings,
+        *,
+        allowed_updates: Sequence[str],
+        poll_timeout: float = 10,
+        stop_signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM),
+        first_retry: float = FIRST_RETRY_SECONDS,
+    ):
+        """Serve application as settings say (webhook if WEBHOOK_URL is set, else polling)."""
+        self.application = application
+        self.settings = settings
+        self.allowed_updates = list(allowed_updates)
+        self.poll_timeout = poll_timeout
+        self.stop_signals = stop_signals
+        self.first_retry = first_retry
+        self.webhook: WebhookServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+
+    def run(self) -> None:
+        """Serve until stopped (blocks); what was fetched before the stop is still answered."""
+        asyncio.run(self._run())
+
+    def stop(self) -> None:
+        """Ask the service to stop; safe to call from any thread."""
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        for number in self.stop_signals:
+            self._loop.add_signal_handler(number, self._stopping.set)
+        try:
+            if await self._connect():
+                await self.application.start()
+                logger.info("serving (%s)", "webhook" if self.settings.webhook_mode else "polling")
+                await self._stopping.wait()
+        finally:
+            await self._shut_down()
+
+    async def _connect(self) -> bool:
+        """Initialize and start receiving updates, retrying while the Bot API is unreachable."""
+        assert self._stopping is not None
+        delay = self.first_retry
+        while not self._stopping.is_set():
+            try:
+                await self._start_receiving()
+                return True
+            except (InvalidToken, BadRequest):  # retrying cannot fix these
+                raise
+            except NetworkError as error:  # connection refused, time-outs, 5xx
+                reason = str(error).replace(self.settings.token, "<token>")
+                logger.warning(
+                    "Bot API unreachable at %s (%s), retrying in %g s",
+                    self._api_host(),
+                    reason,
+                    delay,
+                )
+            try:
+                await asyncio.wait_for(self._stopping.wait(), delay)
+            except TimeoutError:
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+        return False
+
+    async def _start_receiving(self) -> None:
+        application, settings = self.application, self.settings
+        await application.initialize()  # getMe; loads the persisted conversations
+        if application.post_init is not None:
+            await application.post_init(application)
+        if not settings.webhook_mode:
+            assert application.updater is not None
+            # drop_pending_updates=False: what was sent while the bot was down still gets
+            # answered; polling confirms each update (offset), so none is answered twice.
+            await application.updater.start_polling(
+                timeout=int(self.poll_timeout),
+                allowed_updates=self.allowed_updates,
+                drop_pending_updates=False,
+            )
+            return
+        if self.webhook is None:
+            self.webhook = WebhookServer(
+                application, path=settings.webhook_path, secret=settings.webhook_secret
+            )
+            self.webhook.start(settings.webhook_listen, settings.webhook_port)
+        await application.bot.set_webhook(
+            url=settings.webhook_url or "",
+            secret_token=settings.webhook_secret,
+            allowed_updates=self.allowed_updates,
+            drop_pending_updates=False,
+        )
+
+    async def _shut_down(self) -> None:
+        # Stop taking updates first, then answer what was taken, then save the conversations.
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if self.webhook is not None:
+            await self.webhook.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+    def _api_host(self) -> str:
+        # The base URL without the token (PTB appends it); never log the full request URL.
+        base = self.settings.base_url or TELEGRAM_API
+        return base.replace("{token}", "").rstrip("/")

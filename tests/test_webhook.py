@@ -1,0 +1,93 @@
+"""The webhook server: health checks, and bad requests refused while good ones are answered."""
+
+from __future__ import annotations
+
+import http.client
+import json
+
+import pytest
+from bot_api_server import ALICE, text_message
+from running_bot import free_port
+
+from bot.webhook import MAX_BODY_BYTES
+
+SECRET = "s3cret-Token_1"
+PRIVATE = ALICE["id"]
+
+
+@pytest.fixture
+def webhook(api, start_bot):
+    port = free_port()
+    start_bot(
+        WEBHOOK_URL="https://bot.example.test/telegram-hook",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
+    api.wait_for(lambda: api.calls("setWebhook"))
+    return port
+
+
+def request(port: int, method: str, path: str, body: bytes = b"", headers=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def post_update(port: int, body: bytes, secret: str = SECRET) -> int:
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    try:
+        return request(port, "POST", "/telegram-hook", body, headers)[0]
+    except (ConnectionError, http.client.HTTPException):
+        return 0  # the server hung up: refused too
+
+
+def still_answers(api, port: int) -> None:
+    before = len(api.sent(PRIVATE))
+    update = api.update("message", text_message("Who is Carlos Mesa?"))
+    assert post_update(port, json.dumps(update).encode()) == 200
+    sent = api.wait_sent(PRIVATE, before + 1)
+    assert "31.5" in sent[before].result["text"]
+
+
+def test_health_endpoint_says_ok_with_the_uptime(webhook):
+    status, body = request(webhook, "GET", "/healthz")
+    health = json.loads(body)
+    assert status == 200
+    assert health["status"] == "ok" and health["uptime_seconds"] >= 0
+
+
+@pytest.mark.parametrize(
+    "body, secret, refused_with",
+    [
+        (b'{"update_id": 1, "message": ', SECRET, {400}),
+        (b"[1, 2, 3]", SECRET, {400}),
+        (b'{"update_id": "one", "message": 42}', SECRET, {400}),
+        (b'{"message": {"text": "no update_id"}}', SECRET, {400}),
+        (b"\xff\xfe not utf-8", SECRET, {400}),
+        (b'{"update_id": 9}', "wrong-secret", {403}),
+        (b"{" + b" " * (MAX_BODY_BYTES + 10) + b"}", SECRET, {0, 400, 413}),
+    ],
+    ids=[
+        "truncated",
+        "not-an-object",
+        "wrong-shape",
+        "no-update-id",
+        "binary",
+        "bad-secret",
+        "oversized",
+    ],
+)
+def test_bad_requests_are_refused_and_the_bot_keeps_serving(api, webhook, body, secret, refused_with):
+    assert post_update(webhook, body, secret) in refused_with
+    still_answers(api, webhook)
+    assert request(webhook, "GET", "/healthz")[0] == 200
+
+
+def test_only_post_is_accepted_on_the_webhook_path(api, webhook):
+    assert request(webhook, "GET", "/telegram-hook")[0] == 405
+    still_answers(api, webhook)
