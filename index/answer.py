@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .analysis import Acronym, fold, terms, tokenize
-from .model import Answer, Article, Citation, Passage
+from .analysis import fold, terms
+from .model import Answer, Article, Citation
 from .query import Query
 from .retrieval import Hit
 
@@ -123,7 +123,7 @@ def choose(
 
 
 MAX_QUOTE_CHARS = 360
-_CLAUSE_END = re.compile(r"(?<=[,;:—–)])\s*|\s+(?=[—–(])")
+CLAUSE_END = re.compile(r"(?<=[,;:—–)])\s*|\s+(?=[—–(])")
 
 
 def excerpt(sentence: str, query: Query, limit: int = MAX_QUOTE_CHARS) -> str:
@@ -131,7 +131,7 @@ def excerpt(sentence: str, query: Query, limit: int = MAX_QUOTE_CHARS) -> str:
     was asked, marked with ellipses where it was cut; the words stay verbatim."""
     if len(sentence) <= limit:
         return sentence
-    clauses = [c for c in _CLAUSE_END.split(sentence) if c]
+    clauses = [c for c in CLAUSE_END.split(sentence) if c]
     wanted = {term for group in query.groups for term in group.terms}
     matched = [
         len(wanted & set(terms(clause)))
@@ -170,105 +170,8 @@ def quote(chosen: Sequence[Hit], query: Query) -> Answer:
     return Answer(text=" ".join(parts), abstained=False, citations=tuple(citations))
 
 
-_SMALL_TALK = re.compile(
-    r"^\W*(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day)|thanks?(?: you)?|thank you"
-    r"(?: very much)?|cheers|ok(?:ay)?|bye|goodbye)\b[\s\W]*(?:there|all|bot|everyone)?[\s\W]*$",
-    re.IGNORECASE,
-)
-
-
-def small_talk(question: str, articles: Sequence[Article]) -> Answer | None:
-    """Answer greetings and thanks with how to ask, not with "the article doesn't say"."""
-    if not _SMALL_TALK.match(fold(question)):
-        return None
-    titles = "; ".join(f"“{article.title}”" for article in articles[:3])
-    opening = "You're welcome!" if re.search(r"\bthank|\bcheers", question, re.IGNORECASE) else "Hello!"
-    return Answer(
-        text=f"{opening} Ask me a question about {titles} and I will answer from the article.",
-        abstained=True,
-    )
-
-
 def abstain(articles: Sequence[Article], reason: str = NOT_IN_ARTICLE) -> Answer:
     """Say plainly that the article doesn't answer, pointing to what it does cover."""
     titles = "; ".join(f"“{article.title}”" for article in articles[:3])
     more = f" and {len(articles) - 3} more" if len(articles) > 3 else ""
     return Answer(text=reason, abstained=True, hint=f"I can answer questions about {titles}{more}.")
-
-
-_DEFINITION_QUESTION = re.compile(
-    r"\bwhat (?:does|do|did) (?:the )?([A-Za-z.&]{2,12}) (?:stand for|mean)\b"
-    r"|\bwhat (?:is|was) (?:the )?([A-Za-z.&]{2,12}) short for\b"
-    r"|\b(?:full name|long form|meaning) of (?:the )?([A-Za-z.&]{2,12})\b",
-    re.IGNORECASE,
-)
-
-
-def define_acronym(question: str, acronyms: Sequence[Acronym], passages: Sequence[Passage]) -> Answer | None:
-    """Answer "What does OAS stand for?" with the sentence that defines the acronym."""
-    match = _DEFINITION_QUESTION.search(fold(question))
-    if not match:
-        return None
-    asked = next(group for group in match.groups() if group).replace(".", "").lower()
-    acronym = next((a for a in acronyms if a.short == asked), None)
-    if acronym is None:
-        return None
-    defined = re.compile(rf"\(\s*{re.escape(acronym.short)}\s*\)", re.IGNORECASE)
-    for passage in passages:
-        for sentence in passage.sentences:
-            if defined.search(fold(sentence)):
-                return Answer(
-                    text=f"{excerpt_around(sentence, acronym.long_form)} [1]",
-                    abstained=False,
-                    citations=(Citation(ref=1, passage=passage),),
-                )
-    return None
-
-
-def excerpt_around(sentence: str, phrase: str, limit: int = MAX_QUOTE_CHARS) -> str:
-    """Return the sentence, cut to its clauses around a phrase when it is too long."""
-    if len(sentence) <= limit:
-        return sentence
-    clauses = [c for c in _CLAUSE_END.split(sentence) if c]
-    for index, clause in enumerate(clauses):
-        if phrase in clause:
-            return (
-                ("… " if index else "") + clause.rstrip(",;: ") + (" …" if index < len(clauses) - 1 else "")
-            )
-    return sentence[:limit]
-
-
-_AUTHOR = re.compile(r"\b(?:author|authors|writer|wrote|written|byline|journalist|reporter)\b")
-_DATE = re.compile(
-    r"\b(?:when|what date|which date|what day)\b.*\b(?:article|story|piece|report|it)\b.*"
-    r"\b(?:published|written|posted|released|dated|come out|appear)|\bpublication date\b|\bdated\b"
-)
-_TOPIC = re.compile(
-    r"\bwhat(?:'s| is| was)? (?:the |this )?(?:article|story|piece|text)(?: mainly| mostly)? about\b"
-    r"|\b(?:title|headline)\b|\bsummar(?:y|ise|ize)\b|\bwhat (?:is|was) (?:it|this) about\b"
-)
-
-
-def about_article(question: str, articles: Sequence[Article]) -> Answer | None:
-    """Answer questions about the article itself (author, date, topic) from its metadata."""
-    lowered = " ".join(t.surface for t in tokenize(question)).lower()
-    if len(articles) != 1 or len(lowered.split()) > 12:
-        return None
-    article = articles[0]
-    if _AUTHOR.search(lowered):
-        if not article.author:
-            return abstain(articles, "The article doesn't name its author.")
-        when = f", published {article.date}" if article.date else ""
-        return Answer(text=f"“{article.title}” was written by {article.author}{when}.", abstained=False)
-    if _DATE.search(lowered):
-        if not article.date:
-            return abstain(articles, "The article doesn't give its date.")
-        return Answer(text=f"“{article.title}” was published on {article.date}.", abstained=False)
-    if _TOPIC.search(lowered):
-        lead = article.passages[0]
-        return Answer(
-            text=f"The article is titled “{article.title}”. It opens: {lead.sentences[0]} [1]",
-            abstained=False,
-            citations=(Citation(ref=1, passage=lead),),
-        )
-    return None

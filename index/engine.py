@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis import Acronym, find_acronyms, tokenize
-from .answer import about_article, abstain, choose, define_acronym, quote, small_talk
+from .answer import abstain, choose, quote
 from .content import load_articles
+from .direct import about_article, define_acronym, small_talk
 from .errors import ArticleBotError
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
@@ -109,11 +110,7 @@ class Engine:
             tokens = tokenize(answer.text)[1:]
             entities = [t.term for t in tokens if t.capitalized and not t.stop][:3]
         terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
-        return Turn(
-            terms=terms,
-            entities=entities,
-            passage_ids=[c.passage.id for c in answer.citations],
-        )
+        return Turn(terms=terms, entities=entities)
 
     def passage(self, number: int, article: int = 1) -> Passage | None:
         """Return passage ¶number of the article-th article (1-based), or None."""

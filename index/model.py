@@ -63,7 +63,6 @@ class Turn:
 
     terms: list[str]
     entities: list[str]
-    passage_ids: list[str]
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from index.answer import about_article, excerpt
+from index.answer import excerpt
 from index.content import parse_article
+from index.direct import about_article
 from index.engine import Engine
 from index.query import build_query
 

@@ -69,7 +69,7 @@ def test_a_word_the_article_lacks_is_met_by_its_everyday_equivalent():
 
 
 def test_a_follow_up_with_a_pronoun_borrows_the_previous_subject():
-    previous = Turn(terms=["carlo", "mesa"], entities=["carlo", "mesa"], passage_ids=["a#2"])
+    previous = Turn(terms=["carlo", "mesa"], entities=["carlo", "mesa"])
 
     query = build_query("What share of the vote did he get?", previous=previous)
 
@@ -79,7 +79,7 @@ def test_a_follow_up_with_a_pronoun_borrows_the_previous_subject():
 
 
 def test_a_question_with_its_own_names_and_no_pronoun_borrows_no_names():
-    previous = Turn(terms=["carlo", "mesa", "vote"], entities=["carlo", "mesa"], passage_ids=[])
+    previous = Turn(terms=["carlo", "mesa", "vote"], entities=["carlo", "mesa"])
 
     query = build_query("What did Camacho get in the election?", previous=previous)
 
@@ -87,7 +87,7 @@ def test_a_question_with_its_own_names_and_no_pronoun_borrows_no_names():
 
 
 def test_a_pronoun_only_follow_up_asks_about_the_previous_subject():
-    previous = Turn(terms=["carlo", "mesa"], entities=["carlo", "mesa"], passage_ids=[])
+    previous = Turn(terms=["carlo", "mesa"], entities=["carlo", "mesa"])
 
     query = build_query("What did he do?", previous=previous)
 
