@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
@@ -89,7 +91,7 @@ def interactive(session: ConsoleSession) -> None:
         except OSError:
             pass
     titles = ", ".join(f"“{a.title}”" for a in session.engine.articles[:3])
-    print(f"Ask about {titles}. /help for commands, Ctrl-D or /quit to leave.\n")
+    print(_wrapped(f"Ask about {titles}. /help for commands, Ctrl-D or /quit to leave.") + "\n")
     try:
         while True:
             try:
@@ -99,7 +101,7 @@ def interactive(session: ConsoleSession) -> None:
                 continue
             if line.strip().lower() in QUIT_COMMANDS:
                 break
-            print(session.handle(line)["reply"], end="\n\n")
+            print(_wrapped(str(session.handle(line)["reply"])), end="\n\n")
     except EOFError:
         print()
     finally:
@@ -108,6 +110,12 @@ def interactive(session: ConsoleSession) -> None:
                 readline.write_history_file(HISTORY_FILE)
             except OSError as error:
                 logger.debug("history not saved: %s", error)
+
+
+def _wrapped(text: str) -> str:
+    """Wrap each line of a reply to the terminal's width, at spaces."""
+    width = max(40, shutil.get_terminal_size().columns - 1)
+    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False) if line else "" for line in text.split("\n"))
 
 
 def console(engine: Engine, as_json: bool) -> int:
