@@ -115,7 +115,9 @@ def interactive(session: ConsoleSession) -> None:
 def _wrapped(text: str) -> str:
     """Wrap each line of a reply to the terminal's width, at spaces."""
     width = max(40, shutil.get_terminal_size().columns - 1)
-    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False) if line else "" for line in text.split("\n"))
+    return "\n".join(
+        textwrap.fill(line, width, break_on_hyphens=False) if line else "" for line in text.split("\n")
+    )
 
 
 def console(engine: Engine, as_json: bool) -> int:

@@ -23,7 +23,8 @@ STOPWORDS = frozenset(
 # Words a question is phrased with that say nothing about its topic.
 QUESTION_WORDS = frozenset(
     """what which who whom whose when where why how tell know describe explain name list give
-    please kind type sort according article text passage mention mentioned""".split()
+    please kind type sort according article text passage mention mentioned happen happens happened
+    happening""".split()
 )
 
 # Irregular forms a stemmer cannot meet with their base form.

@@ -79,6 +79,25 @@ def names_the_same(hit: Hit, query: Query) -> bool:
     return True
 
 
+_REASON = re.compile(
+    r"\b(?:because|due to|owing to|in response to|in order to|as a result|so that|caused|led to|"
+    r"since|therefore|thus|consequently|reason)\b",
+    re.IGNORECASE,
+)
+
+
+def _reasons_first(hits: list[Hit], close: float = 0.5) -> list[Hit]:
+    """For a "why" question, put first the best-scoring close candidate that gives a reason."""
+    if not hits:
+        return hits
+    for index, hit in enumerate(hits):
+        if hit.score < close * hits[0].score:
+            break
+        if _REASON.search(hit.text):
+            return [hit] + hits[:index] + hits[index + 1 :]
+    return hits
+
+
 def choose(
     hits: Sequence[Hit],
     query: Query,
@@ -106,6 +125,8 @@ def choose(
         and has_answer_type(hit.text, query.answer_type, query.text)
         and new_information(hit, query)
     ]
+    if query.answer_type == "reason":
+        usable = _reasons_first(usable)
     chosen = usable[:1]
     # A second sentence from the same passage, or one that answers as much of the question as
     # the best: never two halves of a question that the article answers nowhere together.

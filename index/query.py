@@ -22,6 +22,7 @@ _DATE_QUESTION = re.compile(
     r" (?:year|years|date|month|day|century|decade|time|period|era)\b|\bsince when\b",
 )
 _PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:by|to|for|with) whom\b|\bwho (?:is|was|did)\b")
+_REASON_QUESTION = re.compile(r"^\s*why\b|\bfor what reason\b|\bwhat (?:caused|led to)\b")
 _PLACE_QUESTION = re.compile(r"^\s*where\b|\b(?:what|which) (?:country|city|town|place|region|state)\b")
 
 
@@ -106,7 +107,7 @@ class Query:
 
     text: str
     groups: tuple[TermGroup, ...]
-    answer_type: str | None  # "number", "date", "person", "place" or None
+    answer_type: str | None  # "number", "date", "person", "place", "reason" or None
     entities: tuple[str, ...]
     asked_terms: frozenset[str]
     names: tuple[str, ...] = ()  # multi-word names as asked ("luis arce"), folded to lowercase
@@ -127,6 +128,8 @@ def answer_type(question: str) -> str | None:
         return "person"
     if _PLACE_QUESTION.search(lowered):
         return "place"
+    if _REASON_QUESTION.search(lowered):
+        return "reason"
     return None
 
 
@@ -141,6 +144,7 @@ def build_query(
     entities: list[str] = []
     names: list[list[str]] = [[]]
     has_pronoun = False
+    question_words = QUESTION_WORDS | _asked_of_article(question)
     for position, (word, tokens) in enumerate(words(question)):
         if word[:1].isupper() and position > 0:
             names[-1].append(fold(word).lower())
@@ -149,7 +153,7 @@ def build_query(
         lower = word.lower()
         if lower in PRONOUNS:
             has_pronoun = True
-        content = [t for t in tokens if not t.stop and lower not in QUESTION_WORDS]
+        content = [t for t in tokens if not t.stop and lower not in question_words]
         if not content:
             continue
         if any(t.capitalized for t in content) and (position > 0 or not word.isalpha()):
@@ -157,6 +161,8 @@ def build_query(
         alternatives = _alternatives(word, content)
         if len(alternatives) == 1 and len(alternatives[0]) == 1:
             alternatives += tuple((term,) for term in _related(alternatives[0][0], known))
+            if not known(alternatives[0][0]) and known(lower) and lower.isalpha():
+                alternatives += ((lower,),)  # an acronym typed in lower case: "oas" is "OAS"
         groups.append(TermGroup(word, alternatives))
     groups = _expand_acronyms(groups, list(acronyms))
     asked_terms = frozenset(term for group in groups for term in group.terms)
@@ -175,6 +181,20 @@ def build_query(
         asked_terms=asked_terms,
         names=tuple(" ".join(name) for name in names if len(name) > 1),
     )
+
+
+_ARTICLE_VERB = re.compile(
+    r"\b(?:article|text|story|piece|report|author|writer|it)\s+(?:say|says|said|tell|tells|told|"
+    r"mention|mentions|mentioned|report|reports|reported|write|writes|wrote)\b",
+    re.IGNORECASE,
+)
+
+
+def _asked_of_article(question: str) -> frozenset[str]:
+    """Return the verbs by which a question asks what the article says ("What does it say about
+    Chile?"): they are part of how it asks, not of what it asks about."""
+    found = _ARTICLE_VERB.findall(fold(question))
+    return frozenset(match.split()[-1].lower() for match in found)
 
 
 def _related(term: str, known: Callable[[str], bool]) -> list[str]:

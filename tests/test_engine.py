@@ -54,6 +54,22 @@ def test_answers_quote_the_article_and_cite_the_passage(question, expected, pass
     assert len(answer.text) <= 600
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what did the oas do", "The OAS played a crucial role"),  # an acronym in lower case
+        ("Why did the coup happen?", "in response to fears"),  # a reason, not any mention
+        ("What happened to poverty after 2014?", "drop in poverty effectively stopped in 2015"),
+        ("What does the article say about Chile?", "Chile and Ecuador"),
+    ],
+)
+def test_how_a_question_is_phrased_does_not_decide_what_it_asks(question, expected):
+    answer = ask(question)
+
+    assert not answer.abstained
+    assert expected in answer.text
+
+
 def test_an_answer_is_quoted_verbatim_from_the_cited_passage():
     answer = ask("What did the army transport in Santa Cruz?")
 
