@@ -18,14 +18,21 @@ _MONTH_OR_DAY = re.compile(
     r"|centur(?:y|ies)|decades?|years?|months?|weeks?|ago|spring|summer|autumn|winter|era|age)\b"
 )
 _YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
+_SPEECH = re.compile(
+    r"[“”\"]|\b(?:said|says|say|saying|added|stated|announced|declared|tweeted|told|wrote|argued|"
+    r"claimed|called|indicating|according to|statement)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(
-    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
-    r"|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|once|twice|several|few)\b"
+    r"\d+(?:[.,]\d+)*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+    r"|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|twice|several|few)\b"
 )
 
 
 def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
     """Return whether a sentence holds the kind of answer asked for, beyond the question's words."""
+    if kind == "speech":
+        return bool(_SPEECH.search(sentence))
     if kind not in ("number", "date"):
         return True
     text = fold(sentence).lower()
@@ -38,6 +45,8 @@ def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
         if pattern
         else [m.group() for m in _YEAR.finditer(text)] + [m.group() for m in _MONTH_OR_DAY.finditer(text)]
     )
+    if kind == "number":  # a year says when, not how many
+        found = [item for item in found if not _YEAR.fullmatch(item)]
     return any(item not in asked for item in found)
 
 

@@ -15,13 +15,17 @@ PRONOUNS = frozenset(
 _NUMBER_QUESTION = re.compile(
     r"\bhow (?:many|much|long|old|far|large|big|high|tall|often)\b|\bwhat (?:percent|percentage|"
     r"share|proportion|number|amount|fraction|portion|sum|total|rate|size|population)\b|"
-    r"\b(?:percent|percentage) of\b",
+    r"\bpercent(?:age)?s?\b",
 )
 _DATE_QUESTION = re.compile(
     r"^\s*when\b|\bwhen (?:did|was|were|is|does|do|will|had|has)\b|\b(?:what|which|in which|in what)"
     r" (?:year|years|date|month|day|century|decade|time|period|era)\b|\bsince when\b",
 )
 _PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:by|to|for|with) whom\b|\bwho (?:is|was|did)\b")
+_SPEECH_QUESTION = re.compile(
+    r"\bwhat (?:did|does|do|has|had|will|would)\b.*\b(?:say|tell|state|announce|declare|tweet|"
+    r"claim|argue)\b"
+)
 _REASON_QUESTION = re.compile(r"^\s*why\b|\bfor what reason\b|\bwhat (?:caused|led to)\b")
 _PLACE_QUESTION = re.compile(r"^\s*where\b|\b(?:what|which) (?:country|city|town|place|region|state)\b")
 
@@ -107,7 +111,7 @@ class Query:
 
     text: str
     groups: tuple[TermGroup, ...]
-    answer_type: str | None  # "number", "date", "person", "place", "reason" or None
+    answer_type: str | None  # "number", "date", "person", "place", "reason", "speech" or None
     entities: tuple[str, ...]
     asked_terms: frozenset[str]
     names: tuple[str, ...] = ()  # multi-word names as asked ("luis arce"), folded to lowercase
@@ -130,6 +134,8 @@ def answer_type(question: str) -> str | None:
         return "place"
     if _REASON_QUESTION.search(lowered):
         return "reason"
+    if _SPEECH_QUESTION.search(lowered) and not _ARTICLE_VERB.search(lowered):
+        return "speech"  # what someone said; not "what does the article say about ..."
     return None
 
 

@@ -60,14 +60,15 @@ class Retriever:
             passage_terms.append(words)
         self._sentence_sets = [frozenset(t) for t in sentence_terms]
         self._passage_sets = [frozenset(t) for t in passage_terms]
-        # Where a name may stand for a passage: the passage, the one before it (whose subject
-        # "he" or "it" often continues) and the article's title (its subject throughout).
+        # Where a name may stand for a passage: the passage, the one before it when it opens by
+        # referring back ("This followed an interview where he...") and the article's title.
         self._name_scope = []
         title_terms: dict[str, frozenset[str]] = {}
         for p_index, passage in enumerate(self.passages):
             title = title_terms.setdefault(passage.article_slug, frozenset(terms(passage.article_title)))
             scope = set(self._passage_sets[p_index]) | title
-            if p_index and self.passages[p_index - 1].article_slug == passage.article_slug:
+            previous = self.passages[p_index - 1] if p_index else None
+            if previous and previous.article_slug == passage.article_slug and _refers_back(passage):
                 scope |= self._passage_sets[p_index - 1]
             self._name_scope.append(frozenset(scope))
         self.passage_index = BM25Index(passage_terms, k1=k1, b=b)
@@ -181,6 +182,15 @@ class Retriever:
             found += weight * min(share, 1.0)
             total += weight
         return found / total if total else 0.0
+
+
+_ANAPHORA = frozenset("he she it they his her its their him them this these".split())
+
+
+def _refers_back(passage: Passage) -> bool:
+    """Return whether a passage's first sentence refers back with a pronoun."""
+    opening = passage.sentences[0] if passage.sentences else passage.text
+    return bool(_ANAPHORA & {word.strip(",.;:“”\"'").lower() for word in opening.split()})
 
 
 def _one_typo_apart(asked: str, written: str) -> bool:

@@ -95,6 +95,9 @@ def test_an_answer_is_quoted_verbatim_from_the_cited_passage():
         "How do I contact the WSWS?",
         "What is the population of La Paz?",
         "Who did not congratulate Arce?",
+        "Who is the president of Argentina?",  # Argentina is only where Morales spoke
+        "How much debt does Bolivia have?",  # a year is not an amount
+        "What did Áñez say after the elections?",  # nothing she said is quoted
     ],
 )
 def test_what_the_article_does_not_say_gets_an_honest_no(question):
