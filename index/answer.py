@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .analysis import fold, terms
 from .model import Answer, Article, Citation
@@ -95,16 +95,38 @@ _REASON = re.compile(
 )
 
 
-def _reasons_first(hits: list[Hit], close: float = 0.5) -> list[Hit]:
-    """For a "why" question, put first the best-scoring close candidate that gives a reason."""
-    if not hits:
-        return hits
+def _first_close(hits: list[Hit], wanted: Callable[[Hit], bool], close: float = 0.5) -> list[Hit]:
+    """Put first the best candidate, scoring within close of the best, that is wanted."""
     for index, hit in enumerate(hits):
         if hit.score < close * hits[0].score:
             break
-        if _REASON.search(hit.text):
+        if wanted(hit):
             return [hit] + hits[:index] + hits[index + 1 :]
     return hits
+
+
+# Words that say what someone is, standing before a name ("the ambassador, Philip Goldberg").
+_ROLES = (
+    r"president|ex-president|president-elect|minister|leader|candidate|ambassador|politician|chief|"
+    r"director|head|official|general|senator|governor|secretary|founder|author|king|queen|emperor|"
+    r"prince|chairman|chair|mayor|judge|spokesman|spokeswoman|commander|activist|journalist|"
+    r"businessman|writer|scientist|member|ruler|dictator|pope|bishop|premier|chancellor"
+)
+
+
+def _describes(sentence: str, query: Query) -> bool:
+    """Return whether the sentence says what the person asked about is: a role before the name,
+    or an apposition after it ("Luis Arce, the MAS presidential candidate")."""
+    text = fold(sentence)
+    names = re.findall(r"(?<=\s)[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*", fold(query.text))
+    for name in names:
+        last = re.escape(name.split()[-1])
+        full = r"\s+".join(re.escape(part) for part in name.split())
+        if re.search(rf"\b(?:{_ROLES}),?\s+(?:[A-Z][\w.-]*\s+)*{last}\b", text, re.IGNORECASE) or re.search(
+            rf"\b{full},\s+(?:the|a|an)\s", text, re.IGNORECASE
+        ):
+            return True
+    return False
 
 
 def choose(
@@ -135,7 +157,9 @@ def choose(
         and new_information(hit, query)
     ]
     if query.answer_type == "reason":
-        usable = _reasons_first(usable)
+        usable = _first_close(usable, lambda hit: bool(_REASON.search(hit.text)))
+    elif query.answer_type == "identity":
+        usable = _first_close(usable, lambda hit: _describes(hit.text, query))
     chosen = usable[:1]
     # A second sentence from the same passage, or one that answers as much of the question as
     # the best: never two halves of a question that the article answers nowhere together.

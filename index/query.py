@@ -26,6 +26,7 @@ _SPEECH_QUESTION = re.compile(
     r"\bwhat (?:did|does|do|has|had|will|would)\b.*\b(?:say|tell|state|announce|declare|tweet|"
     r"claim|argue)\b"
 )
+_DEFINITION_QUESTION = re.compile(r"^\s*who (?:is|was|are|were)\b(?! the\b)")
 _REASON_QUESTION = re.compile(r"^\s*why\b|\bfor what reason\b|\bwhat (?:caused|led to)\b")
 _PLACE_QUESTION = re.compile(r"^\s*where\b|\b(?:what|which) (?:country|city|town|place|region|state)\b")
 
@@ -111,7 +112,7 @@ class Query:
 
     text: str
     groups: tuple[TermGroup, ...]
-    answer_type: str | None  # "number", "date", "person", "place", "reason", "speech" or None
+    answer_type: str | None  # "number", "date", "identity", "person", "place", "reason", "speech" or None
     entities: tuple[str, ...]
     asked_terms: frozenset[str]
     names: tuple[str, ...] = ()  # multi-word names as asked ("luis arce"), folded to lowercase
@@ -128,6 +129,8 @@ def answer_type(question: str) -> str | None:
         return "number"
     if _DATE_QUESTION.search(lowered):
         return "date"
+    if _DEFINITION_QUESTION.search(lowered):
+        return "identity"  # "Who is Carlos Mesa?": what the article says he is
     if _PERSON_QUESTION.search(lowered):
         return "person"
     if _PLACE_QUESTION.search(lowered):

@@ -70,6 +70,18 @@ def test_how_a_question_is_phrased_does_not_decide_what_it_asks(question, expect
     assert expected in answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who is Evo Morales?", "president Evo Morales"),
+        ("Who is Arce?", "Luis Arce, the MAS presidential candidate"),
+        ("Who is Philip Goldberg?", "the US ambassador, Philip Goldberg"),
+    ],
+)
+def test_who_is_prefers_the_sentence_that_says_what_the_person_is(question, expected):
+    assert expected in ask(question).text
+
+
 def test_an_answer_is_quoted_verbatim_from_the_cited_passage():
     answer = ask("What did the army transport in Santa Cruz?")
 
