@@ -7,10 +7,8 @@ import logging
 import signal
 import sys
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from telegram import (
@@ -51,10 +49,12 @@ from index.model import Answer, Conversation, Turn
 
 from . import telegram_render as render
 from .delivery import DeliveryLimiter
+from .logs import configure_logging
 from .ordering import PerChatOrder
 from .serving import Service
-from .settings import TOKEN_HELP, Settings, load_settings, log_level_number
+from .settings import TOKEN_HELP, Settings, load_settings
 from .stats import Stats
+from .throttle import QuestionThrottle, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -83,41 +83,6 @@ PRIVATE_COMMANDS = [
     BotCommand("reset", "Start a new conversation"),
 ]
 GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
-
-
-class Verdict(Enum):
-    ANSWER = "answer"
-    WARN = "warn"  # the first question over the limit: say "slow down" once
-    IGNORE = "ignore"
-
-
-class QuestionThrottle:
-    """Count each user's questions in the last minute: past the limit, warn once, then be quiet."""
-
-    def __init__(self, per_minute: int, window_seconds: float = 60.0, clock=time.monotonic):
-        """Allow per_minute questions per user in any window (0 turns the limit off)."""
-        self.per_minute = per_minute
-        self.window_seconds = window_seconds
-        self.clock = clock
-        self._asked: dict[int, deque[float]] = {}
-        self._warned: set[int] = set()
-
-    def check(self, user_id: int) -> Verdict:
-        """Record a question from user_id and say whether to answer it."""
-        if not self.per_minute:
-            return Verdict.ANSWER
-        now = self.clock()
-        asked = self._asked.setdefault(user_id, deque())
-        while asked and now - asked[0] >= self.window_seconds:
-            asked.popleft()
-        if len(asked) < self.per_minute:
-            asked.append(now)
-            self._warned.discard(user_id)
-            return Verdict.ANSWER
-        if user_id in self._warned:
-            return Verdict.IGNORE
-        self._warned.add(user_id)
-        return Verdict.WARN
 
 
 TYPING_SECONDS = 5.0  # how long Telegram shows "typing…" after one chat action
@@ -574,35 +539,6 @@ def service(
         poll_timeout=poll_timeout,
         stop_signals=stop_signals,
     )
-
-
-class TokenRedactor(logging.Filter):
-    """Replace the bot token in any log record (message, arguments, traceback) with <token>."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and self.token in record.exc_text:
-            record.exc_text = record.exc_text.replace(self.token, "<token>")
-        return True
-
-
-def configure_logging(settings: Settings) -> None:
-    """Apply LOG_LEVEL, quieten httpx (it logs URLs, which hold the token) and redact the token."""
-    root = logging.getLogger()
-    root.setLevel(min(root.level or logging.WARNING, log_level_number(settings)))
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    for handler in root.handlers:
-        if not any(isinstance(f, TokenRedactor) and f.token == settings.token for f in handler.filters):
-            handler.addFilter(TokenRedactor(settings.token))
 
 
 def _engine(settings: Settings) -> Engine:
