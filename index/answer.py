@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .analysis import fold, terms
+from .analysis import fold, terms, tokenize
 from .model import Answer, Article, Citation
 from .query import Query
 from .retrieval import Hit
@@ -176,7 +176,7 @@ def choose(
     return chosen
 
 
-MAX_QUOTE_CHARS = 360
+MAX_QUOTE_CHARS = 400
 CLAUSE_END = re.compile(r"(?<=[,;:—–)])\s*|\s+(?=[—–(])")
 
 
@@ -187,11 +187,7 @@ def excerpt(sentence: str, query: Query, limit: int = MAX_QUOTE_CHARS) -> str:
         return sentence
     clauses = [c for c in CLAUSE_END.split(sentence) if c]
     wanted = {term for group in query.groups for term in group.terms}
-    matched = [
-        len(wanted & set(terms(clause)))
-        + (query.answer_type in ("number", "date") and has_answer_type(clause, query.answer_type, query.text))
-        for clause in clauses
-    ]
+    matched = [len(wanted & set(terms(clause))) + _holds_answer(clause, query) for clause in clauses]
     best: tuple[int, int, int] = (-1, 0, 0)
     for start in range(len(clauses)):
         length = hits = 0
@@ -208,6 +204,17 @@ def excerpt(sentence: str, query: Query, limit: int = MAX_QUOTE_CHARS) -> str:
     _, start, end = best
     text = " ".join(clauses[start : end + 1]).rstrip(",;: ")
     return ("… " if start else "") + text + (" …" if end < len(clauses) - 1 else "")
+
+
+def _holds_answer(clause: str, query: Query) -> bool:
+    """Return whether a clause holds the kind of thing asked for: a number or date, or for "who"
+    and "where" a name the question does not have."""
+    if query.answer_type in ("number", "date"):
+        return has_answer_type(clause, query.answer_type, query.text)
+    if query.answer_type in ("person", "place", "identity"):
+        asked = {token.term for token in tokenize(query.text)}
+        return any(t.capitalized and not t.stop and t.term not in asked for t in tokenize(clause)[1:])
+    return False
 
 
 def quote(chosen: Sequence[Hit], query: Query) -> Answer:
