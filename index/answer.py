@@ -73,7 +73,9 @@ def matches_predicate(hit: Hit, query: Query) -> bool:
     """
     entities = set(query.entities)
     predicate = [
-        group for group in query.groups if group.asked and not set(group.alternatives[0]) <= entities
+        group
+        for group in query.groups
+        if group.asked and not group.light and not set(group.alternatives[0]) <= entities
     ]
     return not predicate or any(group.terms & hit.sentence_terms for group in predicate)
 

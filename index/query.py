@@ -9,6 +9,13 @@ from dataclasses import dataclass
 from .analysis import QUESTION_WORDS, Acronym, Token, fold, words
 from .model import Turn
 
+# Everyday verbs that say little of what is asked about: an answer may well use other words.
+LIGHT_VERBS = frozenset(
+    """want wants wanted need needs needed get gets got gotten have has had make makes made take
+    takes took taken give gives gave given find finds found use uses used keep keeps kept become
+    becomes became go goes went gone come comes came put puts seem seems seemed try tries tried
+    mean means meant""".split()
+)
 PRONOUNS = frozenset(
     "he him his she her hers they them their theirs it its this that these those there".split()
 )
@@ -100,6 +107,7 @@ class TermGroup:
     alternatives: tuple[tuple[str, ...], ...]
     weight: float = 1.0
     asked: bool = True  # False for context carried over from earlier turns
+    light: bool = False  # an everyday verb ("want", "get") that the article may well put otherwise
 
     @property
     def terms(self) -> set[str]:
@@ -172,7 +180,7 @@ def build_query(
             alternatives += tuple((term,) for term in _related(alternatives[0][0], known))
             if not known(alternatives[0][0]) and known(lower) and lower.isalpha():
                 alternatives += ((lower,),)  # an acronym typed in lower case: "oas" is "OAS"
-        groups.append(TermGroup(word, alternatives))
+        groups.append(TermGroup(word, alternatives, light=lower in LIGHT_VERBS))
     groups = _expand_acronyms(groups, list(acronyms))
     asked_terms = frozenset(term for group in groups for term in group.terms)
     if previous is not None and (has_pronoun or len(groups) <= 1 or not entities):

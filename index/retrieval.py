@@ -169,6 +169,8 @@ class Retriever:
             if not group.asked:
                 continue
             weight = max(sum(self.passage_index.idf(t) for t in alt) / len(alt) for alt in group.alternatives)
+            if group.light:
+                weight *= LIGHT_WEIGHT
             share = 0.0
             for alternative in group.alternatives:
                 for term in alternative:
@@ -191,6 +193,9 @@ def _refers_back(passage: Passage) -> bool:
     """Return whether a passage's first sentence refers back with a pronoun."""
     opening = passage.sentences[0] if passage.sentences else passage.text
     return bool(_ANAPHORA & {word.strip(",.;:“”\"'").lower() for word in opening.split()})
+
+
+LIGHT_WEIGHT = 0.3  # an everyday verb counts this much towards coverage
 
 
 def _one_typo_apart(asked: str, written: str) -> bool:
