@@ -95,12 +95,14 @@ class Retriever:
             )
         ]
         sentence_scores = self._group_scores(self.sentence_index, query.groups, sentence_ids)
+        # A passage's score joins its sentences' in proportion, scaled to the best sentence's.
+        passage_scale = self.passage_weight * _scale(sentence_scores) / best_passage
         hits = []
         for s_id in sentence_ids:
             p_index, s_index = self._sentence_owner[s_id]
             score = (
                 sentence_scores.get(s_id, 0.0)
-                + self.passage_weight * passage_scores[p_index] / best_passage * _scale(sentence_scores)
+                + passage_scale * passage_scores[p_index]
                 + self._name_bonus(query, s_id)
             )
             hits.append(
@@ -171,17 +173,11 @@ class Retriever:
             weight = max(sum(self.passage_index.idf(t) for t in alt) / len(alt) for alt in group.alternatives)
             if group.light:
                 weight *= LIGHT_WEIGHT
-            share = 0.0
-            for alternative in group.alternatives:
-                for term in alternative:
-                    if term in in_sentence:
-                        share = max(share, 1.0 / len(alternative) * _count(alternative, in_sentence))
-                    elif term in in_passage:
-                        share = max(
-                            share,
-                            passage_credit / len(alternative) * _count(alternative, in_passage),
-                        )
-            found += weight * min(share, 1.0)
+            share = max(
+                max(_count(alt, in_sentence), passage_credit * _count(alt, in_passage)) / len(alt)
+                for alt in group.alternatives
+            )
+            found += weight * share
             total += weight
         return found / total if total else 0.0
 
