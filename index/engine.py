@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analysis import Acronym, find_acronyms, tokenize
-from .answer import abstain, choose, quote
+from .answer import abstain, quote
 from .content import load_articles
 from .direct import about_article, define_acronym, small_talk
+from .embed import encoder
 from .errors import ArticleBotError
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
-from .retrieval import Retriever
+from .rank import features, forest, select
+from .retrieval import Hit, Retriever
+from .vectors import SentenceVectors
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +33,11 @@ class Tuning:
     k1: float = 1.2
     b: float = 0.75
     passage_weight: float = 0.5  # how much a sentence's passage score adds to its own
-    min_coverage: float = 0.25  # abstain below this share of the question's (IDF-weighted) terms
-    full_coverage: float = 0.99  # a best sentence covering this much of the question stands alone
     max_answer_chars: int = 560  # two sentences only while they fit (the scorer allows 600)
-    candidates: int = 8
+    candidates: int = 12  # sentences the ranker weighs (the ranker was trained on 12)
+    threshold: float | None = None  # quote from this probability on; None: the ranker's own
+    threshold_doubtful: float | None = None  # ... when it lacks what is asked (see rank.select)
+    threshold_second: float | None = None  # add a second sentence from this probability on
 
 
 class Engine:
@@ -53,6 +57,10 @@ class Engine:
             b=self.tuning.b,
             passage_weight=self.tuning.passage_weight,
         )
+        self.ranker = forest()
+        self.vectors = SentenceVectors(
+            [[s for p in article.passages for s in p.sentences] for article in self.articles]
+        ).matrix
         self.build_seconds = time.perf_counter() - started
         logger.info(
             "indexed %d articles, %d passages in %.3f s",
@@ -90,16 +98,29 @@ class Engine:
             conversation.remember(self._turn(query, answer))
         return answer
 
+    def candidates(self, query: Query) -> tuple[list[Hit], list[float]]:
+        """Return the candidate sentences for a query and how close each is to it in meaning."""
+        hits = self.retriever.search(query, k=self.tuning.candidates) if query.has_content else []
+        if not hits:
+            return [], []
+        question = encoder().encode([query.text])[0]
+        closeness = self.vectors[[hit.sentence_id for hit in hits]] @ question
+        return hits, [float(value) for value in closeness]
+
     def _answer(self, query: Query) -> Answer:
-        if not query.has_content:
+        hits, closeness = self.candidates(query)
+        if not hits:
             return abstain(self.articles)
-        hits = self.retriever.search(query, k=self.tuning.candidates)
-        chosen = choose(
+        probabilities = self.ranker.probabilities(features(hits, query, closeness))
+        tuning, ranker = self.tuning, self.ranker
+        chosen = select(
             hits,
+            probabilities,
             query,
-            min_coverage=self.tuning.min_coverage,
-            full_coverage=self.tuning.full_coverage,
-            max_chars=self.tuning.max_answer_chars,
+            threshold=_given(tuning.threshold, ranker.threshold_answer),
+            threshold_doubtful=_given(tuning.threshold_doubtful, ranker.threshold_doubtful),
+            threshold_second=_given(tuning.threshold_second, ranker.threshold_second),
+            max_chars=tuning.max_answer_chars,
         )
         return quote(chosen, query) if chosen else abstain(self.articles)
 
@@ -133,3 +154,7 @@ class Engine:
             count = len(self.articles[article - 1].passages)
             raise ArticleBotError(f"There is no passage {number}: the article has passages 1 to {count}.")
         return passage
+
+
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value

@@ -22,6 +22,7 @@ class Hit:
     sentence_coverage: float  # the same, counting the sentence alone
     sentence_terms: frozenset[str]
     missing_entities: tuple[str, ...] = ()  # names asked about that the passage never mentions
+    sentence_id: int = -1  # the sentence's place among all the passages' sentences, in order
 
     @property
     def text(self) -> str:
@@ -114,6 +115,7 @@ class Retriever:
                     sentence_coverage=self._coverage(query.groups, s_id, p_index, passage_credit=0.0),
                     sentence_terms=self._sentence_sets[s_id],
                     missing_entities=self._missing_entities(query, s_id, p_index),
+                    sentence_id=s_id,
                 )
             )
         hits.sort(key=lambda hit: (-hit.score, hit.passage.id, hit.sentence))

@@ -14,6 +14,15 @@ from index.content import default_content_path
 from index.engine import Engine
 
 
+@pytest.fixture(scope="session", autouse=True)
+def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep the sentence-vector cache of every test (subprocesses included) out of the home folder."""
+    folder = tmp_path_factory.mktemp("vector-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARTICLE_BOT_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.from_path(default_content_path(None, environ={}))

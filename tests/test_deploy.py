@@ -35,6 +35,7 @@ SETTINGS = {
     "WEBHOOK_PORT",
     "RATE_LIMIT_PER_MINUTE",
     "ARTICLE_BOT_STATE",
+    "ARTICLE_BOT_CACHE",
     "LOG_LEVEL",
     "ADMIN_USER_IDS",
     "ALLOWED_CHAT_IDS",
@@ -118,6 +119,14 @@ def test_unit_persists_state_in_its_state_directory():
     assert service["Service.WorkingDirectory"] == ["/var/lib/article-bot"]
     environment = " ".join(service["Service.Environment"]).split()
     assert "ARTICLE_BOT_STATE=/var/lib/article-bot/state.pickle" in environment
+
+
+def test_unit_caches_sentence_vectors_in_its_cache_directory():
+    service = unit_directives(UNIT.read_text(encoding="utf-8"))
+
+    assert service["Service.CacheDirectory"] == ["article-bot"]
+    environment = " ".join(service["Service.Environment"]).split()
+    assert "ARTICLE_BOT_CACHE=/var/cache/article-bot" in environment
 
 
 # Docker -------------------------------------------------------------------------------------

@@ -1,0 +1,328 @@
+"""Weigh the candidate sentences: how likely each one is to hold the answer to the question.
+
+The retriever proposes candidates by their words; this module describes each candidate by the
+signals the rest of `index/` computes (BM25 scores and coverage, the answer rules in `answer.py`,
+the kind of answer asked for, the meaning-closeness of `embed.py`) and a forest of small
+decision trees (`data/ranker.json`, trained by `tools/train_ranker.py`) turns those signals into
+a probability. The best candidate is quoted when its probability reaches the model's threshold;
+otherwise the bot says the article doesn't say.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from . import answer as rules
+from .analysis import fold, terms, tokenize
+from .errors import ArticleBotError
+from .query import Query
+from .retrieval import Hit
+
+ANSWER_TYPES = ("number", "date", "person", "place", "reason", "identity", "speech", None)
+QUESTION_WORDS = ("what", "which", "who", "when", "where", "how", "why")
+
+FEATURES = (
+    "bias",
+    "score_share",  # the candidate's retrieval score over the best's
+    "is_first",
+    "log_rank",
+    "sentence_coverage",
+    "coverage",
+    "names_missing",
+    "matches_predicate",
+    "names_the_same",
+    "agrees_in_polarity",
+    "has_answer_type",
+    "new_information",
+    "question_negated",
+    "log_length",
+    "log_new_terms",
+    "same_passage_as_best",
+    "gives_reason",
+    "describes",
+    "log_new_names",
+    "shared_bigrams",
+    "log_best_score",
+    "log_score",
+    "position_in_passage",
+    "closeness",  # cosine of question and sentence vectors
+    "closeness_gap",  # ... minus the best candidate's
+    "log_asked_groups",
+    "asked_terms_spread",
+    "second_score_share",
+    "best_sentence_coverage",
+    "first_sentence_coverage",
+    "has_digit",
+    "has_year",
+    "has_month_or_era",
+    "has_quote",
+    "asked_term_density",
+    "coverage_gap",
+    "opens_passage",
+    "rules_first",  # what answer.choose(), the hand-written rules, would quote first
+    "rules_second",  # ... and second
+    *(f"asks_{kind or 'other'}" for kind in ANSWER_TYPES),
+    *(f"says_{word}" for word in QUESTION_WORDS),
+)
+
+
+def _bigrams(sequence: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(sequence, sequence[1:], strict=False))
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What a sentence says whatever the question: worked out once per sentence."""
+
+    words: tuple[str, ...]  # its tokens' terms, in order
+    names: tuple[str, ...]  # terms of its capitalised words that are not stopwords, past the first
+    terms: tuple[str, ...]
+    term_set: frozenset[str]
+    log_length: float
+    has_digit: bool
+    has_year: bool
+    has_month_or_era: bool
+    has_quote: bool
+
+
+@lru_cache(maxsize=65536)
+def _facts(text: str) -> _Facts:
+    lowered = fold(text).lower()
+    tokens = tokenize(text)
+    found = tuple(terms(text))
+    return _Facts(
+        words=tuple(token.term for token in tokens),
+        names=tuple(t.term for t in tokens[1:] if t.capitalized and not t.stop),
+        terms=found,
+        term_set=frozenset(found),
+        log_length=math.log(len(text)),
+        has_digit=bool(re.search(r"\d", lowered)),
+        has_year=bool(rules._YEAR.search(lowered)),
+        has_month_or_era=bool(rules._MONTH_OR_DAY.search(lowered)),
+        has_quote=bool(re.search(r"[“”\"]", text)),
+    )
+
+
+def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> list[list[float]]:
+    """Describe each candidate (in retrieval order) by the signals in FEATURES."""
+    if not hits:
+        return []
+    best = hits[0]
+    asked = query.asked_terms
+    question = fold(query.text).lower()
+    question_bigrams = _bigrams(terms(query.text))
+    negated = bool(rules._NEGATION.search(fold(query.text)))
+    asked_groups = sum(1 for group in query.groups if group.asked)
+    best_coverage = max(hit.sentence_coverage for hit in hits)
+    best_closeness = max(closeness)
+    second_share = hits[1].score / best.score if len(hits) > 1 else 0.0
+    kinds = [float(query.answer_type == kind) for kind in ANSWER_TYPES]
+    by_rules = rules.choose(hits, query)
+    first_by_rules = by_rules[0] if by_rules else None
+    second_by_rules = by_rules[1] if len(by_rules) > 1 else None
+    says = [float(question.startswith(word) or f" {word} " in question) for word in QUESTION_WORDS]
+    rows = []
+    for rank, hit in enumerate(hits):
+        text = hit.text
+        facts = _facts(text)
+        words = facts.words
+        where = [i for i, term in enumerate(words) if term in asked]
+        spread = (max(where) - min(where) + 1) / len(where) if len(where) > 1 else 1.0
+        new_names = sum(1 for term in facts.names if term not in asked)
+        sentence_terms = facts.terms
+        row = [
+            1.0,
+            hit.score / best.score,
+            rank == 0,
+            math.log1p(rank),
+            hit.sentence_coverage,
+            hit.coverage,
+            bool(hit.missing_entities),
+            rules.matches_predicate(hit, query),
+            rules.names_the_same(hit, query),
+            rules.agrees_in_polarity(hit, query),
+            rules.has_answer_type(text, query.answer_type, query.text),
+            rules.new_information(hit, query),
+            negated,
+            facts.log_length,
+            math.log1p(len(facts.term_set - asked)),
+            hit.passage.id == best.passage.id,
+            query.answer_type == "reason" and bool(rules._REASON.search(text)),
+            query.answer_type == "identity" and rules._describes(text, query),
+            math.log1p(new_names),
+            len(question_bigrams & _bigrams(sentence_terms)) / (len(question_bigrams) or 1),
+            math.log(best.score + 1e-9),
+            math.log(hit.score + 1e-9),
+            hit.sentence / max(1, len(hit.passage.sentences)),
+            closeness[rank],
+            closeness[rank] - best_closeness,
+            math.log1p(asked_groups),
+            spread,
+            second_share,
+            best_coverage,
+            best.sentence_coverage,
+            facts.has_digit,
+            facts.has_year,
+            facts.has_month_or_era,
+            facts.has_quote,
+            len(where) / max(1, len(words)),
+            hit.sentence_coverage - best_coverage,
+            hit.sentence == 0,
+            hit is first_by_rules,
+            hit is second_by_rules,
+        ]
+        rows.append([float(value) for value in row] + kinds + says)
+    return rows
+
+
+@dataclass(frozen=True)
+class Forest:
+    """Gradient-boosted decision trees, evaluated for all candidates and all trees at once."""
+
+    feature: np.ndarray  # (trees, nodes) feature index tested at each node
+    threshold: np.ndarray  # go left when the value is at most this
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray  # bool
+    value: np.ndarray  # a leaf's contribution to the log-odds
+    baseline: float
+    depth: int
+    threshold_answer: float  # quote the best candidate from this probability on
+    threshold_doubtful: float  # ... or from this one when it lacks what is asked (see select)
+    threshold_second: float  # add the second best from this probability on
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Forest:
+        """Load a forest written by tools/train_ranker.py; raise ArticleBotError if unusable."""
+        path = path or Path(str(resources.files("index") / "data" / "ranker.json"))
+        try:
+            model = json.loads(path.read_text(encoding="utf-8"))
+            if model["features"] != list(FEATURES):
+                raise ValueError("it was trained on other features")
+            trees = model["trees"]
+            width = max(len(tree["feature"]) for tree in trees)
+
+            def table(key: str, dtype: type, fill: float = 0) -> np.ndarray:
+                out = np.full((len(trees), width), fill, dtype=dtype)
+                for row, tree in enumerate(trees):
+                    out[row, : len(tree[key])] = tree[key]
+                return out
+
+            return cls(
+                feature=table("feature", np.int64),
+                threshold=table("threshold", np.float64),
+                left=table("left", np.int64),
+                right=table("right", np.int64),
+                leaf=table("leaf", bool, True),
+                value=table("value", np.float64),
+                baseline=float(model["baseline"]),
+                depth=int(model["depth"]),
+                threshold_answer=float(model["threshold_answer"]),
+                threshold_doubtful=float(model["threshold_doubtful"]),
+                threshold_second=float(model["threshold_second"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ArticleBotError(f"{path}: cannot load the answer ranker ({error})") from None
+
+    def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        """Return each row's probability of holding the answer."""
+        if not len(rows):
+            return []
+        x = np.asarray(rows, dtype=np.float64)
+        trees = np.arange(self.feature.shape[0])[:, None]
+        candidates = np.arange(x.shape[0])[None, :]
+        node = np.zeros((self.feature.shape[0], x.shape[0]), dtype=np.int64)
+        for _ in range(self.depth):
+            goes_left = x[candidates, self.feature[trees, node]] <= self.threshold[trees, node]
+            following = np.where(goes_left, self.left[trees, node], self.right[trees, node])
+            node = np.where(self.leaf[trees, node], node, following)
+        logits = self.baseline + self.value[trees, node].sum(axis=0)
+        return [1.0 / (1.0 + math.exp(-logit)) for logit in logits]
+
+
+_FOREST: Forest | None = None
+
+
+def forest() -> Forest:
+    """Return the process's ranker, loading the bundled one on first use."""
+    global _FOREST
+    if _FOREST is None:
+        _FOREST = Forest.load()
+    return _FOREST
+
+
+def select(
+    hits: Sequence[Hit],
+    probabilities: Sequence[float],
+    query: Query,
+    threshold: float,
+    threshold_doubtful: float,
+    threshold_second: float,
+    max_chars: int,
+) -> list[Hit]:
+    """Pick none, one or two candidates to quote.
+
+    A candidate is never quoted when its passage lacks a name asked about, when it shares a
+    first name with someone asked about but not the last ("Luis Fernando Camacho" is not "Luis
+    Arce"), or when the question asks what did not happen and it negates nothing. Of the rest,
+    the most probable is quoted when its probability reaches threshold, or threshold_doubtful
+    when it lacks the number or date (or, for "what did X say", the quotation) asked for.
+    The second most probable is added when it reaches threshold_second and both fit in max_chars.
+    A "why" question prefers a close candidate that gives a reason, and "Who is X?" one that says
+    what X is (see _prefer_what_is_asked).
+    """
+    order = sorted(
+        (
+            i
+            for i, hit in enumerate(hits)
+            if not hit.missing_entities
+            and rules.names_the_same(hit, query)
+            and rules.agrees_in_polarity(hit, query)
+        ),
+        key=lambda i: (-probabilities[i], i),
+    )
+    if not order:
+        return []
+    order = _prefer_what_is_asked(order, hits, probabilities, query)
+    first = hits[order[0]]
+    plausible = rules.has_answer_type(first.text, query.answer_type, query.text)
+    if probabilities[order[0]] < (threshold if plausible else threshold_doubtful):
+        return []
+    chosen = [first]
+    if len(order) > 1 and probabilities[order[1]] >= threshold_second:
+        second = hits[order[1]]
+        if len(rules.excerpt(first.text, query)) + len(rules.excerpt(second.text, query)) <= max_chars:
+            chosen.append(second)
+    return chosen
+
+
+CLOSE = 0.4  # a candidate this probable, relative to the best, may be preferred for its kind
+
+
+def _prefer_what_is_asked(
+    order: list[int], hits: Sequence[Hit], probabilities: Sequence[float], query: Query
+) -> list[int]:
+    """Put first the most probable close candidate that gives a reason, for "why", or says what
+    someone is (a role before the name, or "X, the ..."), for "Who is X?"."""
+    if query.answer_type == "reason":
+        wanted = lambda hit: bool(rules._REASON.search(hit.text))  # noqa: E731
+    elif query.answer_type == "identity":
+        wanted = lambda hit: rules._describes(hit.text, query)  # noqa: E731
+    else:
+        return order
+    best = probabilities[order[0]]
+    for place, index in enumerate(order):
+        if probabilities[index] < CLOSE * best:
+            break
+        if wanted(hits[index]):
+            return [index] + order[:place] + order[place + 1 :]
+    return order

@@ -1,0 +1,248 @@
+"""The numpy MiniLM encoder (index/embed.py) and the sentence-vector cache (index/vectors.py).
+
+Expected piece ids and the reference vector were taken once from Hugging Face's tokenizer and
+sentence-transformers running all-MiniLM-L6-v2; the tests need neither, nor the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import embed, vectors
+from index.embed import MAX_TOKENS, Encoder, encoder
+from index.errors import ArticleBotError
+from index.vectors import SentenceVectors, cache_folder, key
+
+# Tokenizer ------------------------------------------------------------------------------------
+
+HF_IDS = {
+    "Jeanine Áñez": [101, 3744, 3170, 2019, 9351, 102],
+    "the US-backed regime": [101, 1996, 2149, 1011, 6153, 6939, 102],
+    "52.4% of the vote": [101, 4720, 1012, 1018, 1003, 1997, 1996, 3789, 102],
+    "COVID-19 delayed it": [101, 2522, 17258, 1011, 2539, 8394, 2009, 102],
+    "“Quoted” and ‘single’": [101, 1523, 9339, 1524, 1998, 1520, 2309, 1521, 102],
+    "win — by far": [101, 2663, 1517, 2011, 2521, 102],
+    "Supercalifragilisticexpialidocious" + "x" * 100: [101, 100, 102],  # over 100 characters
+    "snow☃man": [101, 100, 102],  # a character in no piece
+    "中国人民": [101, 1746, 1799, 1756, 1892, 102],
+    "玻利维亚选举": [101, 100, 100, 100, 100, 100, 100, 102],  # CJK characters not in the vocabulary
+    "Ça coûte 3€": [101, 6187, 2522, 10421, 1017, 30102, 102],
+    "tab\there\u200bzero\u00a0nbsp": [101, 21628, 2182, 6290, 2080, 1050, 5910, 2361, 102],
+    "Morales's party": [101, 17103, 1005, 1055, 2283, 102],
+    "MAS-IPSP won 55.1%.": [101, 16137, 1011, 12997, 13102, 2180, 4583, 1012, 1015, 1003, 1012, 102],
+    "": [101, 102],
+}
+
+
+@pytest.mark.parametrize("text", list(HF_IDS))
+def test_tokenizer_matches_hugging_face(text: str) -> None:
+    assert encoder().tokenizer.encode(text) == HF_IDS[text]
+
+
+def test_long_text_is_cut_to_the_model_limit() -> None:
+    ids = encoder().tokenizer.encode("election " * 1000)
+
+    assert len(ids) == MAX_TOKENS
+    assert ids[0] == 101 and ids[-1] == 102
+
+
+# Encoder --------------------------------------------------------------------------------------
+
+# sentence-transformers' vector of "A sentence about elections in Bolivia.", its first 8 values.
+REFERENCE = [0.021898, 0.029281, -0.047551, 0.014554, 0.040208, 0.054338, 0.052364, -0.002521]
+
+
+def test_vector_matches_sentence_transformers() -> None:
+    vector = encoder().encode(["A sentence about elections in Bolivia."])
+
+    assert vector.shape == (1, 384) and vector.dtype == np.float32
+    assert np.linalg.norm(vector[0]) == pytest.approx(1.0, abs=1e-5)
+    np.testing.assert_allclose(vector[0, :8], REFERENCE, atol=2e-3)  # int8 weights: not exact
+
+
+def test_related_sentences_are_closer_than_unrelated_ones() -> None:
+    question, answer, recipe = encoder().encode(
+        [
+            "Who won the presidential election in Bolivia?",
+            "Luis Arce of MAS won the vote with 55 percent.",
+            "The recipe needs two cups of flour and an egg.",
+        ]
+    )
+
+    assert question @ answer > 0.3
+    assert question @ answer > question @ recipe + 0.2
+    assert answer @ recipe < 0.2
+
+
+def test_a_batch_gives_the_vectors_of_its_texts_one_by_one() -> None:
+    texts = ["Short.", "A somewhat longer sentence about the vote count.", "Áñez", "", "The coup " * 9]
+
+    batched = encoder().encode(texts, batch=3)  # padded and masked, shortest first
+    single = np.concatenate([encoder().encode([text]) for text in texts])
+
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+    assert encoder().encode([]).shape == (0, 384)
+
+
+def test_model_version_names_the_bundled_weights() -> None:
+    weights = embed._data_path(embed.WEIGHTS_FILE)
+
+    assert weights.stat().st_size == embed.WEIGHTS_SIZE, "update WEIGHTS_SIZE, then ship the vectors"
+
+
+def test_damaged_weights_are_a_clear_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "minilm.npz"
+    with embed._data_path(embed.WEIGHTS_FILE).open("rb") as weights:
+        damaged.write_bytes(weights.read(5000))  # a download cut short
+
+    with pytest.raises(ArticleBotError, match="cannot load the sentence model"):
+        Encoder.load(damaged)
+
+
+# Sentence-vector cache --------------------------------------------------------------------------
+
+
+class CountingEncoder:
+    """Stands in for the model: a fixed unit vector per text, and a count of texts encoded."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        rows = [self._vector(text) for text in texts]
+        return np.array(rows, dtype=np.float32).reshape(-1, 384)
+
+    @staticmethod
+    def _vector(text: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        vector = np.random.default_rng(seed).standard_normal(384)
+        return vector / np.linalg.norm(vector)
+
+
+ARTICLES = [["The vote was held in October.", "Arce won."], ["Another article.", "Arce won."]]
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CountingEncoder:
+    """The fake encoder, with the cache in tmp_path and no shipped vectors."""
+    fake = CountingEncoder()
+    monkeypatch.setattr(embed, "encoder", lambda: fake)
+    monkeypatch.setattr(vectors, "SHIPPED", tmp_path / "shipped")
+    monkeypatch.setenv("ARTICLE_BOT_CACHE", str(tmp_path / "cache"))
+    return fake
+
+
+def test_vectors_are_computed_once_then_read_from_the_cache(
+    counting: CountingEncoder, tmp_path: Path
+) -> None:
+    first = SentenceVectors(ARTICLES)
+    assert first.sources == ["computed", "computed"]
+    assert sorted(counting.texts) == ["Another article.", "Arce won.", "The vote was held in October."]
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 2
+
+    second = SentenceVectors(ARTICLES)
+
+    assert second.sources == ["cache", "cache"]
+    assert len(counting.texts) == 3  # nothing encoded again
+    np.testing.assert_array_equal(first.matrix, second.matrix)  # same rounding either way
+    assert second.matrix.shape == (4, 384) and second.matrix.dtype == np.float32
+    np.testing.assert_array_equal(second.matrix[1], second.matrix[3])
+
+
+def test_only_the_changed_article_is_encoded_again(counting: CountingEncoder) -> None:
+    SentenceVectors(ARTICLES)
+    changed = [ARTICLES[0], ["Another article, edited.", "Arce won."]]
+
+    vectors_ = SentenceVectors(changed)
+
+    assert vectors_.sources == ["cache", "computed"]
+    assert counting.texts[3:] == ["Another article, edited.", "Arce won."]
+
+
+def test_unwritable_cache_folder_still_gives_vectors(
+    counting: CountingEncoder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ARTICLE_BOT_CACHE", str(blocker / "cache"))  # root can't mkdir there either
+
+    with caplog.at_level(logging.WARNING, logger="index.vectors"):
+        result = SentenceVectors(ARTICLES)
+
+    assert result.matrix.shape == (4, 384)
+    assert "cannot cache sentence vectors" in caplog.text
+    assert SentenceVectors(ARTICLES).sources == ["computed", "computed"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"garbage, not numpy", b"\x93NUMPY\x01\x00"],
+    ids=["not-npy", "truncated"],
+)
+def test_damaged_cache_file_is_computed_again(
+    counting: CountingEncoder, tmp_path: Path, damage: bytes
+) -> None:
+    good = SentenceVectors(ARTICLES[:1]).matrix
+    path = tmp_path / "cache" / f"{key(ARTICLES[0])}.npy"
+    path.write_bytes(damage)
+
+    again = SentenceVectors(ARTICLES[:1])
+
+    assert again.sources == ["computed"]
+    np.testing.assert_array_equal(again.matrix, good)
+    assert SentenceVectors(ARTICLES[:1]).sources == ["cache"]  # the damaged file was replaced
+
+
+def test_cached_vectors_of_the_wrong_shape_are_computed_again(
+    counting: CountingEncoder, tmp_path: Path
+) -> None:
+    path = tmp_path / "cache" / f"{key(ARTICLES[0])}.npy"
+    path.parent.mkdir()
+    np.save(path, np.zeros((3, 384), dtype=np.float16))
+
+    assert SentenceVectors(ARTICLES[:1]).sources == ["computed"]
+
+
+def test_shipped_vectors_come_first(counting: CountingEncoder, tmp_path: Path) -> None:
+    vectors.ship(ARTICLES[:1], tmp_path / "shipped")
+    counting.texts.clear()
+
+    assert SentenceVectors(ARTICLES[:1], shipped=tmp_path / "shipped").sources == ["shipped"]
+    assert counting.texts == []
+
+
+def test_the_bundled_article_has_its_vectors_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    articles = vectors.bundled_articles()
+    monkeypatch.setattr(embed, "encoder", lambda: pytest.fail("encoded instead of reading"))
+
+    shipped = SentenceVectors(articles)
+
+    assert shipped.sources == ["shipped"] * len(articles), "run python -m index.vectors --ship"
+    monkeypatch.undo()
+    fresh = encoder().encode(articles[0][:3])
+    np.testing.assert_allclose(shipped.matrix[:3], fresh, atol=1e-3)  # stored as float16
+
+
+def test_cache_folder_follows_the_environment(tmp_path: Path) -> None:
+    assert cache_folder({"ARTICLE_BOT_CACHE": "/srv/c", "XDG_CACHE_HOME": "/x"}) == Path("/srv/c")
+    assert cache_folder({"XDG_CACHE_HOME": "/x"}) == Path("/x/article-bot")
+    assert cache_folder({}) == Path.home() / ".cache" / "article-bot"
+
+
+def test_key_depends_on_model_and_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = key(["a", "b"])
+    assert key(["a", "b"]) == before != key(["a", "c"])
+
+    monkeypatch.setattr(vectors, "MODEL_VERSION", "another model")
+
+    assert key(["a", "b"]) != before
