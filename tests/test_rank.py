@@ -7,21 +7,13 @@ import math
 from pathlib import Path
 
 import pytest
+from test_answer import ENGINE  # the three-passage article on mining in the Andes
 
 from index.content import parse_article
 from index.engine import Engine
 from index.errors import ArticleBotError
 from index.query import build_query
 from index.rank import FEATURES, Forest, features, forest, select
-
-ARTICLE = parse_article(
-    "# Mining in the Andes\n\nJane Roe\n2 May 2021\n\n"
-    "Potosí produced silver for the Spanish crown. Its mines employed thousands.\n\n"
-    "The Uyuni salt flat holds lithium. Companies from China and Europe want the lithium.\n\n"
-    "Tin mining collapsed in 1985. Miners then moved to El Alto.\n",
-    slug="andes",
-)
-ENGINE = Engine([ARTICLE])
 
 
 def write_forest(path: Path, trees: list[dict], baseline: float = 0.0, **extra: object) -> Path:
