@@ -111,16 +111,17 @@ class Engine:
         hits, closeness = self.candidates(query)
         if not hits:
             return abstain(self.articles)
-        probabilities = self.ranker.probabilities(features(hits, query, closeness))
+        rows = features(hits, query, closeness)
         tuning, ranker = self.tuning, self.ranker
         chosen = select(
             hits,
-            probabilities,
+            ranker.probabilities(rows),
             query,
             threshold=_given(tuning.threshold, ranker.threshold_answer),
             threshold_doubtful=_given(tuning.threshold_doubtful, ranker.threshold_doubtful),
             threshold_second=_given(tuning.threshold_second, ranker.threshold_second),
             max_chars=tuning.max_answer_chars,
+            rows=rows,
         )
         return quote(chosen, query) if chosen else abstain(self.articles)
 

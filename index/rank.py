@@ -268,61 +268,70 @@ def select(
     threshold_doubtful: float,
     threshold_second: float,
     max_chars: int,
+    rows: Sequence[Sequence[float]] | None = None,
 ) -> list[Hit]:
-    """Pick none, one or two candidates to quote.
+    """Pick none, one or two of the hits to quote (see decide); rows are their features, worked
+    out here unless given."""
+    if rows is None:
+        rows = features(hits, query, [0.0] * len(hits))
+    lengths = [len(rules.excerpt(hit.text, query)) for hit in hits]
+    chosen = decide(rows, probabilities, lengths, threshold, threshold_doubtful, threshold_second, max_chars)
+    return [hits[i] for i in chosen]
+
+
+CLOSE = 0.4  # a candidate this probable, relative to the best, may be preferred for its kind
+_COLUMN = {name: number for number, name in enumerate(FEATURES)}
+
+
+def decide(
+    rows: Sequence[Sequence[float]],
+    probabilities: Sequence[float],
+    lengths: Sequence[int],
+    threshold: float,
+    threshold_doubtful: float,
+    threshold_second: float,
+    max_chars: int,
+) -> list[int]:
+    """Return the indices of the candidates to quote: none, one or two. The bot and
+    tools/train_ranker.py (which scores thresholds with it) both decide here.
 
     A candidate is never quoted when its passage lacks a name asked about, when it shares a
     first name with someone asked about but not the last ("Luis Fernando Camacho" is not "Luis
     Arce"), or when the question asks what did not happen and it negates nothing. Of the rest,
     the most probable is quoted when its probability reaches threshold, or threshold_doubtful
-    when it lacks the number or date (or, for "what did X say", the quotation) asked for.
-    The second most probable is added when it reaches threshold_second and both fit in max_chars.
-    A "why" question prefers a close candidate that gives a reason, and "Who is X?" one that says
-    what X is (see _prefer_what_is_asked).
+    when it lacks the number or date (or, for "what did X say", the quotation) asked for; but a
+    "why" question prefers a close candidate that gives a reason, and "Who is X?" one that says
+    what X is. The second most probable is added when it reaches threshold_second and both
+    quotes (of the given lengths) fit in max_chars.
     """
+
+    def has(index: int, name: str) -> bool:
+        return bool(rows[index][_COLUMN[name]])
+
     order = sorted(
         (
             i
-            for i, hit in enumerate(hits)
-            if not hit.missing_entities
-            and rules.names_the_same(hit, query)
-            and rules.agrees_in_polarity(hit, query)
+            for i in range(len(rows))
+            if not has(i, "names_missing") and has(i, "names_the_same") and has(i, "agrees_in_polarity")
         ),
         key=lambda i: (-probabilities[i], i),
     )
     if not order:
         return []
-    order = _prefer_what_is_asked(order, hits, probabilities, query)
-    first = hits[order[0]]
-    plausible = rules.has_answer_type(first.text, query.answer_type, query.text)
-    if probabilities[order[0]] < (threshold if plausible else threshold_doubtful):
-        return []
-    chosen = [first]
-    if len(order) > 1 and probabilities[order[1]] >= threshold_second:
-        second = hits[order[1]]
-        if len(rules.excerpt(first.text, query)) + len(rules.excerpt(second.text, query)) <= max_chars:
-            chosen.append(second)
-    return chosen
-
-
-CLOSE = 0.4  # a candidate this probable, relative to the best, may be preferred for its kind
-
-
-def _prefer_what_is_asked(
-    order: list[int], hits: Sequence[Hit], probabilities: Sequence[float], query: Query
-) -> list[int]:
-    """Put first the most probable close candidate that gives a reason, for "why", or says what
-    someone is (a role before the name, or "X, the ..."), for "Who is X?"."""
-    if query.answer_type == "reason":
-        wanted = lambda hit: bool(rules._REASON.search(hit.text))  # noqa: E731
-    elif query.answer_type == "identity":
-        wanted = lambda hit: rules._describes(hit.text, query)  # noqa: E731
-    else:
-        return order
     best = probabilities[order[0]]
-    for place, index in enumerate(order):
+    for place, index in enumerate(order):  # the kind of sentence asked for, if one is close
         if probabilities[index] < CLOSE * best:
             break
-        if wanted(hits[index]):
-            return [index] + order[:place] + order[place + 1 :]
-    return order
+        if has(index, "gives_reason") or has(index, "describes"):
+            order = [index] + order[:place] + order[place + 1 :]
+            break
+    first = order[0]
+    if probabilities[first] < (threshold if has(first, "has_answer_type") else threshold_doubtful):
+        return []
+    if (
+        len(order) > 1
+        and probabilities[order[1]] >= threshold_second
+        and lengths[first] + lengths[order[1]] <= max_chars
+    ):
+        return [first, order[1]]
+    return [first]

@@ -34,7 +34,7 @@ from index.engine import Engine, Tuning  # noqa: E402
 from index.evaluate import normalise, read_questions  # noqa: E402
 from index.model import Conversation  # noqa: E402
 from index.query import build_query  # noqa: E402
-from index.rank import FEATURES, features  # noqa: E402
+from index.rank import FEATURES, decide, features  # noqa: E402
 
 SECOND = 0.1  # probability from which a second sentence is added (chosen on the same validation)
 # The probability needed by a candidate that lacks the number or date asked for (rank.select).
@@ -71,36 +71,14 @@ def fit(questions: list[dict]) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(random_state=0, **PARAMETERS).fit(x, y)
 
 
-def flag(row: list[float], name: str) -> bool:
-    return bool(row[FEATURES.index(name)])
-
-
 def outcome(
     question: dict, probabilities: np.ndarray, threshold: float, doubtful: float
 ) -> tuple[bool, bool, int]:
-    """Return (answered correctly, abstained, answer length) as the bot's rank.select() decides."""
-    rows = question["rows"]
-    order = [
-        i
-        for i in np.argsort(-probabilities, kind="stable")
-        if not flag(rows[i], "names_missing")
-        and flag(rows[i], "names_the_same")
-        and flag(rows[i], "agrees_in_polarity")
-    ]
-    if not order:
-        return False, True, 0
-    first = order[0]
-    plausible = flag(rows[first], "has_answer_type")
-    if probabilities[first] < (threshold if plausible else doubtful):
-        return False, True, 0
-    correct = question["labels"][first]
-    length = question["lengths"][first]
-    if len(order) > 1 and probabilities[order[1]] >= SECOND:
-        second = order[1]
-        if length + question["lengths"][second] <= MAX_CHARS:
-            correct = correct or question["labels"][second]
-            length += question["lengths"][second]
-    return correct, False, length
+    """Return (answered correctly, abstained, answer length) as the bot decides (rank.decide)."""
+    lengths = question["lengths"]
+    chosen = decide(question["rows"], probabilities, lengths, threshold, doubtful, SECOND, MAX_CHARS)
+    correct = any(question["labels"][i] for i in chosen)
+    return correct, not chosen, sum(lengths[i] for i in chosen)
 
 
 def score(
