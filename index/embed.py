@@ -7,10 +7,13 @@ The weights are those of sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0, see
 `tools/convert_minilm.py`, matrices already laid out as (in, out) for x @ matrix. The tokenizer is
 BERT's uncased WordPiece, written here to match its vocabulary file.
 
-Speed: a question of 8-20 pieces takes about 6-8 ms, three quarters of it in the matrix products
-(OpenBLAS), whose cost is mostly fixed by the 42 MB of float32 weights they stream. OpenBLAS's
-threads wait on one another: in a process that shares the CPU with other busy work, one thread
-(OPENBLAS_NUM_THREADS=1, set before numpy is imported) has a far shorter tail than two.
+Sentences go through the model (`Encoder`) once per article, and their vectors are kept
+(`index/vectors.py`). Questions cannot wait for it: a question of 8-20 pieces takes the model
+7-10 ms, almost all of it in the matrix products. They go through `QuestionEncoder` instead, a
+table of one vector per piece fitted to the model (tools/fit_questions.py), in microseconds.
+
+OpenBLAS's threads wait on one another: in a process that shares the CPU with other busy work,
+one thread (OPENBLAS_NUM_THREADS=1, set before numpy is imported) has a far shorter tail than two.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ WEIGHTS_SIZE = 22_984_478  # bytes of the bundled WEIGHTS_FILE: a test checks it
 # Which model made a sentence vector: part of the key of cached vectors (`index/vectors.py`).
 MODEL_VERSION = f"{WEIGHTS_FILE}:{WEIGHTS_SIZE}"
 VOCAB_FILE = "minilm-vocab.txt"
+QUESTIONS_FILE = "minilm-questions.npz"  # the table of QuestionEncoder (tools/fit_questions.py)
 BATCH = 8  # texts run through the model at once: 8 to 16 are fastest for sentences of 20-60 pieces
 GELU_ROWS = 32  # token rows per step of `_gelu`
 
@@ -378,7 +382,57 @@ class Encoder:
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
 
+class QuestionEncoder:
+    """A fast stand-in for Encoder on questions: the mean of one vector per word piece, plus a
+    bias, made unit length. It takes some 20 µs where the model takes 7-10 ms.
+
+    tools/fit_questions.py made the table from the model itself: a piece's vector is a linear
+    map of what the model makes of the piece alone and of its word vector, the map fitted (least
+    squares) so that these question vectors come as close as they can to the model's own. They
+    stay far from equal (cosine 0.79 on average on questions of articles left out of the fit),
+    but the answer ranker does as well with them as with the model's (README, "How it answers")."""
+
+    def __init__(self, stored: Mapping[str, np.ndarray], tokenizer: WordPiece):
+        """Take the arrays of the table file and the model's tokenizer."""
+        if str(stored["model"]) != MODEL_VERSION:
+            raise ValueError(f"it was made from {stored['model']}, not {MODEL_VERSION}")
+        self.tokenizer = tokenizer
+        self.table = np.array(stored["table:q"])  # int8 (pieces, WIDTH); a copy, as in Encoder
+        self.scale = stored["table:s"].astype(np.float32)
+        self.bias = stored["bias"].astype(np.float32)
+        if self.table.shape != (len(tokenizer.ids), WIDTH) or self.scale.shape != (len(tokenizer.ids),):
+            raise ValueError(f"the table is {self.table.shape}, not one row of {WIDTH} per piece")
+        if self.bias.shape != (WIDTH,):
+            raise ValueError(f"the bias has {self.bias.shape} values, not {WIDTH}")
+
+    @classmethod
+    def load(cls, table: Path | None = None, vocabulary: Path | None = None) -> QuestionEncoder:
+        """Load the bundled table; raise ArticleBotError if its files are missing or damaged."""
+        table = Path(table or _data_path(QUESTIONS_FILE))
+        vocabulary = Path(vocabulary or _data_path(VOCAB_FILE))
+        try:
+            return cls(_read_npz(table), WordPiece.from_file(vocabulary))
+        except (OSError, ValueError, KeyError, struct.error, zipfile.BadZipFile) as error:
+            raise ArticleBotError(f"{table}: cannot load the question table ({error})") from None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one unit vector (float32, WIDTH values) per text; zeros for a text of no pieces."""
+        out = np.zeros((len(texts), WIDTH), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = self.tokenizer.encode(text)[1:-1]  # without [CLS] and [SEP]
+            if not ids:
+                continue
+            rows = self.table[ids].astype(np.float32)
+            rows *= self.scale[ids, None]
+            vector = np.add.reduce(rows, axis=0)
+            vector /= len(ids)
+            vector += self.bias
+            out[row] = vector / max(float(np.sqrt(vector @ vector)), 1e-12)
+        return out
+
+
 _ENCODER: Encoder | None = None
+_QUESTION_ENCODER: QuestionEncoder | None = None
 
 
 def encoder() -> Encoder:
@@ -387,3 +441,11 @@ def encoder() -> Encoder:
     if _ENCODER is None:
         _ENCODER = Encoder.load()
     return _ENCODER
+
+
+def question_encoder() -> QuestionEncoder:
+    """Return the process's question encoder, loading the bundled table on first use."""
+    global _QUESTION_ENCODER
+    if _QUESTION_ENCODER is None:
+        _QUESTION_ENCODER = QuestionEncoder.load()
+    return _QUESTION_ENCODER

@@ -13,11 +13,11 @@ from .analysis import Acronym, find_acronyms, tokenize
 from .answer import abstain, quote
 from .content import load_articles
 from .direct import about_article, define_acronym, small_talk
-from .embed import encoder
+from .embed import question_encoder
 from .errors import ArticleBotError
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
-from .rank import features, forest, select
+from .rank import Forest, features, forest, select
 from .retrieval import Hit, Retriever
 from .vectors import SentenceVectors
 
@@ -43,8 +43,10 @@ class Tuning:
 class Engine:
     """Answers questions about a set of articles."""
 
-    def __init__(self, articles: Sequence[Article], tuning: Tuning | None = None):
-        """Index the articles' passages."""
+    def __init__(
+        self, articles: Sequence[Article], tuning: Tuning | None = None, ranker: Forest | None = None
+    ):
+        """Index the articles' passages; answer with the given ranker, by default the bundled one."""
         started = time.perf_counter()
         self.articles = tuple(articles)
         self.tuning = tuning or Tuning()
@@ -57,7 +59,7 @@ class Engine:
             b=self.tuning.b,
             passage_weight=self.tuning.passage_weight,
         )
-        self.ranker = forest()
+        self.ranker = ranker or forest()
         self.vectors = SentenceVectors(
             [[s for p in article.passages for s in p.sentences] for article in self.articles]
         ).matrix
@@ -70,9 +72,9 @@ class Engine:
         )
 
     @classmethod
-    def from_path(cls, path: Path, tuning: Tuning | None = None) -> Engine:
+    def from_path(cls, path: Path, tuning: Tuning | None = None, ranker: Forest | None = None) -> Engine:
         """Load the articles under path and index them; raise ContentError if they are unusable."""
-        return cls(load_articles(path), tuning)
+        return cls(load_articles(path), tuning, ranker)
 
     def _learn_acronyms(self) -> tuple[Acronym, ...]:
         learned: dict[str, Acronym] = {}
@@ -103,7 +105,7 @@ class Engine:
         hits = self.retriever.search(query, k=self.tuning.candidates) if query.has_content else []
         if not hits:
             return [], []
-        question = encoder().encode([query.text])[0]
+        question = question_encoder().encode([query.text])[0]
         closeness = self.vectors[[hit.sentence_id for hit in hits]] @ question
         return hits, [float(value) for value in closeness]
 

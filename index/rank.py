@@ -70,6 +70,7 @@ FEATURES = (
     "opens_passage",
     "rules_first",  # what answer.choose(), the hand-written rules, would quote first
     "rules_second",  # ... and second
+    "lacks_the_count",  # asked "how many troops", it has no number followed by "troops"
     *(f"asks_{kind or 'other'}" for kind in ANSWER_TYPES),
     *(f"says_{word}" for word in QUESTION_WORDS),
 )
@@ -92,6 +93,7 @@ class _Facts:
     has_year: bool
     has_month_or_era: bool
     has_quote: bool
+    counted: frozenset[str]  # terms up to three words after a number: what the numbers count
 
 
 @lru_cache(maxsize=65536)
@@ -109,7 +111,20 @@ def _facts(text: str) -> _Facts:
         has_year=bool(rules._YEAR.search(lowered)),
         has_month_or_era=bool(rules._MONTH_OR_DAY.search(lowered)),
         has_quote=bool(re.search(r"[“”\"]", text)),
+        counted=frozenset(
+            token.term
+            for i, number in enumerate(tokens)
+            if rules._NUMBER.fullmatch(number.surface.lower())
+            for token in tokens[i + 1 : i + 4]
+        ),
     )
+
+
+def _counted_noun(question: str) -> str | None:
+    """Return the term of what a "how many" question counts ("how many troops": "troop")."""
+    match = re.search(r"\bhow many ([a-z][a-z-]*)", question)
+    found = terms(match.group(1)) if match else []
+    return found[0] if found else None
 
 
 def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> list[list[float]]:
@@ -130,6 +145,7 @@ def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> l
     first_by_rules = by_rules[0] if by_rules else None
     second_by_rules = by_rules[1] if len(by_rules) > 1 else None
     says = [float(question.startswith(word) or f" {word} " in question) for word in QUESTION_WORDS]
+    counted = _counted_noun(question)
     rows = []
     for rank, hit in enumerate(hits):
         text = hit.text
@@ -179,6 +195,7 @@ def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> l
             hit.sentence == 0,
             hit is first_by_rules,
             hit is second_by_rules,
+            counted is not None and counted not in facts.counted,
         ]
         rows.append([float(value) for value in row] + kinds + says)
     return rows
@@ -299,7 +316,8 @@ def decide(
     first name with someone asked about but not the last ("Luis Fernando Camacho" is not "Luis
     Arce"), or when the question asks what did not happen and it negates nothing. Of the rest,
     the most probable is quoted when its probability reaches threshold, or threshold_doubtful
-    when it lacks the number or date (or, for "what did X say", the quotation) asked for; but a
+    when it lacks the number or date (or, for "what did X say", the quotation) asked for, or,
+    asked "how many troops", a number followed by "troops"; but a
     "why" question prefers a close candidate that gives a reason, and "Who is X?" one that says
     what X is. The second most probable is added when it reaches threshold_second and both
     quotes (of the given lengths) fit in max_chars.
@@ -326,7 +344,8 @@ def decide(
             order = [index] + order[:place] + order[place + 1 :]
             break
     first = order[0]
-    if probabilities[first] < (threshold if has(first, "has_answer_type") else threshold_doubtful):
+    doubtful = not has(first, "has_answer_type") or has(first, "lacks_the_count")
+    if probabilities[first] < (threshold_doubtful if doubtful else threshold):
         return []
     if (
         len(order) > 1

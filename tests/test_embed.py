@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from index import embed, vectors
-from index.embed import MAX_TOKENS, Encoder, encoder
+from index.embed import MAX_TOKENS, Encoder, QuestionEncoder, encoder, question_encoder
 from index.errors import ArticleBotError
 from index.vectors import SentenceVectors, cache_folder, key
 
@@ -103,6 +103,79 @@ def test_damaged_weights_are_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(ArticleBotError, match="cannot load the sentence model"):
         Encoder.load(damaged)
+
+
+# Question encoder -----------------------------------------------------------------------------
+
+QUESTIONS = [
+    "Who won the presidential election in Bolivia?",
+    "What percentage of the vote did the opposition candidate get?",
+    "When did the army force the president to resign?",
+    "Why was the election postponed twice?",
+]
+SENTENCES = [
+    "Luis Arce of MAS won the presidential election with 55 percent of the vote.",
+    "Carlos Mesa, the runner-up, received 29 percent.",
+    "In November 2019 the military demanded that Evo Morales step down.",
+    "The vote was delayed twice because of the COVID-19 pandemic.",
+]
+
+
+def test_question_vectors_are_unit_vectors_near_the_models() -> None:
+    fast = question_encoder().encode(QUESTIONS)
+    model = encoder().encode(QUESTIONS)
+
+    assert fast.shape == (4, 384) and fast.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert np.all(np.sum(fast * model, axis=1) > 0.5)  # near, far from equal: see QuestionEncoder
+
+
+def test_questions_find_the_sentences_the_model_finds() -> None:
+    sentences = encoder().encode(SENTENCES).T
+    fast = question_encoder().encode(QUESTIONS) @ sentences
+    model = encoder().encode(QUESTIONS) @ sentences
+
+    # The model too puts "percent of the vote" before "Mesa, the runner-up" for the second one.
+    assert list(fast.argmax(axis=1)) == list(model.argmax(axis=1)) == [0, 0, 2, 3]
+
+
+def test_a_question_of_no_pieces_has_no_direction() -> None:
+    vectors = question_encoder().encode(["", "   "])
+
+    assert not vectors.any()
+    assert question_encoder().encode([]).shape == (0, 384)
+
+
+def test_damaged_question_table_is_a_clear_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "questions.npz"
+    damaged.write_bytes(embed._data_path(embed.QUESTIONS_FILE).read_bytes()[:5000])
+    missing = tmp_path / "absent.npz"
+
+    with pytest.raises(ArticleBotError, match="cannot load the question table"):
+        QuestionEncoder.load(damaged)
+    with pytest.raises(ArticleBotError, match="absent.npz: cannot load the question table"):
+        QuestionEncoder.load(missing)
+
+
+def test_a_question_table_made_from_other_weights_is_refused(tmp_path: Path) -> None:
+    arrays = {
+        name: np.array(value)
+        for name, value in embed._read_npz(embed._data_path(embed.QUESTIONS_FILE)).items()
+    }
+    arrays["model"] = np.array("minilm-l6.npz:1")
+    other = tmp_path / "questions.npz"
+    np.savez(other, **arrays)
+
+    with pytest.raises(ArticleBotError, match="made from minilm-l6.npz:1, not minilm-l6.npz:22984478"):
+        QuestionEncoder.load(other)
+
+
+def test_a_question_table_for_another_vocabulary_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "vocab.txt"
+    other.write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\nvote\n", encoding="utf-8")
+
+    with pytest.raises(ArticleBotError, match="not one row of 384 per piece"):
+        QuestionEncoder.load(vocabulary=other)
 
 
 # Sentence-vector cache --------------------------------------------------------------------------

@@ -155,6 +155,37 @@ def test_a_candidate_lacking_what_is_asked_needs_the_higher_threshold():
     assert select(hits, probabilities, query, 0.5, 0.8, 0.9, 560) == [hits[lithium[0]]]
 
 
+def test_a_count_of_something_else_needs_the_higher_threshold():
+    article = parse_article(
+        "# Strike\n\nHundreds of police guarded the mine at Oruro.\n\n"
+        "About 4,000 miners work at Oruro, and 300 miners work at Huanuni.\n",
+        slug="strike",
+    )
+    engine = Engine([article])
+    query = build_query("How many miners work at Oruro?", engine.acronyms)
+    hits, closeness = engine.candidates(query)
+    rows = features(hits, query, closeness)
+    column = FEATURES.index("lacks_the_count")
+    lacks = {hit.text[:9]: row[column] for hit, row in zip(hits, rows, strict=True)}
+    police = [i for i, hit in enumerate(hits) if "police" in hit.text]
+    probabilities = [0.0] * len(hits)
+    probabilities[police[0]] = 0.7  # a number, but of police
+
+    assert lacks == {"Hundreds ": 1.0, "About 4,0": 0.0}
+    assert select(hits, probabilities, query, 0.5, 0.8, 0.9, 560, rows) == []
+    probabilities[police[0]] = 0.85
+    assert select(hits, probabilities, query, 0.5, 0.8, 0.9, 560, rows) == [hits[police[0]]]
+
+
+def test_a_question_that_counts_nothing_lacks_no_count():
+    query = build_query("When did tin mining collapse?", ENGINE.acronyms)
+    hits, closeness = ENGINE.candidates(query)
+
+    rows = features(hits, query, closeness)
+
+    assert not any(row[FEATURES.index("lacks_the_count")] for row in rows)
+
+
 def test_why_prefers_a_close_candidate_that_gives_a_reason():
     article = parse_article(
         "# Strikes\n\nThe miners struck in May. They struck because wages fell.\n",

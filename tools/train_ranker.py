@@ -34,7 +34,7 @@ from index.engine import Engine, Tuning  # noqa: E402
 from index.evaluate import normalise, read_questions  # noqa: E402
 from index.model import Conversation  # noqa: E402
 from index.query import build_query  # noqa: E402
-from index.rank import FEATURES, decide, features  # noqa: E402
+from index.rank import FEATURES, Forest, decide, features  # noqa: E402
 
 SECOND = 0.1  # probability from which a second sentence is added (chosen on the same validation)
 # The probability needed by a candidate that lacks the number or date asked for (rank.select).
@@ -43,9 +43,29 @@ MAX_CHARS = Tuning().max_answer_chars
 PARAMETERS = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "l2_regularization": 1.0}
 
 
+def untrained() -> Forest:
+    """Return a forest of one leaf (every candidate 0.5), for the engine that builds the examples:
+    the bundled trees may describe candidates by other features than those being trained on. It
+    only answers the earlier questions of a conversation, which SQuAD has none of."""
+    one = np.zeros((1, 1))
+    return Forest(
+        feature=one.astype(np.int64),
+        threshold=one,
+        left=one.astype(np.int64),
+        right=one.astype(np.int64),
+        leaf=np.ones((1, 1), dtype=bool),
+        value=one,
+        baseline=0.0,
+        depth=0,
+        threshold_answer=0.5,
+        threshold_doubtful=0.5,
+        threshold_second=1.0,
+    )
+
+
 def examples(content: Path, questions: Path) -> list[dict]:
     """Return each question's kind and candidates as (features, holds an answer, quoted length)."""
-    engine = Engine.from_path(content)
+    engine = Engine.from_path(content, ranker=untrained())
     out = []
     for row in read_questions(questions):
         conversation = Conversation()
