@@ -24,16 +24,17 @@ import mmap
 import struct
 import unicodedata
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
 from .errors import ArticleBotError
 
+_Made = TypeVar("_Made")
 MAX_TOKENS = 256  # the model was trained on at most this many word pieces
 LAYERS = 6
 HEADS = 12
@@ -221,6 +222,26 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+@lru_cache(maxsize=4)
+def _tokenizer(vocabulary: Path) -> WordPiece:
+    """Return the tokenizer of a vocabulary file: one per file, shared by both encoders."""
+    return WordPiece.from_file(vocabulary)
+
+
+def _load(
+    make: Callable[[Mapping[str, np.ndarray], WordPiece], _Made],
+    arrays: Path,
+    vocabulary: Path | None,
+    what: str,
+) -> _Made:
+    """Return make(the arrays of an .npz file, the tokenizer of the vocabulary, by default the
+    bundled one); raise ArticleBotError, naming the file and what it is, if either is unusable."""
+    try:
+        return make(_read_npz(arrays), _tokenizer(Path(vocabulary or _data_path(VOCAB_FILE))))
+    except (OSError, ValueError, KeyError, struct.error, zipfile.BadZipFile) as error:
+        raise ArticleBotError(f"{arrays}: cannot load {what} ({error})") from None
+
+
 class _Layer(NamedTuple):
     """One transformer layer's weights, matrices as (in, out) float32 for x @ matrix."""
 
@@ -322,12 +343,7 @@ class Encoder:
     @classmethod
     def load(cls, weights: Path | None = None, vocabulary: Path | None = None) -> Encoder:
         """Load the bundled model; raise ArticleBotError if its files are missing or damaged."""
-        weights = Path(weights or _data_path(WEIGHTS_FILE))
-        vocabulary = Path(vocabulary or _data_path(VOCAB_FILE))
-        try:
-            return cls(_read_npz(weights), WordPiece.from_file(vocabulary))
-        except (OSError, ValueError, KeyError, struct.error, zipfile.BadZipFile) as error:
-            raise ArticleBotError(f"{weights}: cannot load the sentence model ({error})") from None
+        return _load(cls, Path(weights or _data_path(WEIGHTS_FILE)), vocabulary, "the sentence model")
 
     def encode(self, texts: Sequence[str], batch: int = BATCH) -> np.ndarray:
         """Return one unit vector (float32, WIDTH values) per text, in order.
@@ -408,12 +424,7 @@ class QuestionEncoder:
     @classmethod
     def load(cls, table: Path | None = None, vocabulary: Path | None = None) -> QuestionEncoder:
         """Load the bundled table; raise ArticleBotError if its files are missing or damaged."""
-        table = Path(table or _data_path(QUESTIONS_FILE))
-        vocabulary = Path(vocabulary or _data_path(VOCAB_FILE))
-        try:
-            return cls(_read_npz(table), WordPiece.from_file(vocabulary))
-        except (OSError, ValueError, KeyError, struct.error, zipfile.BadZipFile) as error:
-            raise ArticleBotError(f"{table}: cannot load the question table ({error})") from None
+        return _load(cls, Path(table or _data_path(QUESTIONS_FILE)), vocabulary, "the question table")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return one unit vector (float32, WIDTH values) per text; zeros for a text of no pieces."""

@@ -21,7 +21,6 @@ minute. Retrain the ranker after it (tools/train_ranker.py): its trees read thes
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.embed import MODEL_VERSION, QUESTIONS_FILE, WIDTH, Encoder, QuestionEncoder  # noqa: E402
+from index.evaluate import read_questions  # noqa: E402
 
 RIDGE = 0.3  # chosen by the ranker's cross-validated score (README, "How it answers")
 BATCH = 512  # pieces run through the model at once
@@ -70,13 +70,10 @@ def fit(
     return table.astype(np.float32), mapping[-1].astype(np.float32)
 
 
-def read_questions(folder: Path) -> list[str]:
-    texts = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                texts.append(" ".join(json.loads(line)["question"].split()))
-    return sorted(set(texts))
+def question_texts(folder: Path) -> list[str]:
+    """Return the distinct question texts of the question files in folder, spaces normalised."""
+    rows = [row for path in sorted(folder.glob("*.jsonl")) for row in read_questions(path)]
+    return sorted({" ".join(row["question"].split()) for row in rows})
 
 
 def main() -> None:
@@ -90,7 +87,7 @@ def main() -> None:
 
     started = time.perf_counter()
     model = Encoder.load()
-    questions = read_questions(args.questions)
+    questions = question_texts(args.questions)
     targets = model.encode(questions)
     table, bias = fit(model, questions, targets, args.ridge)
     scale = np.abs(table).max(axis=1) / 127.0
