@@ -405,7 +405,7 @@ class QuestionEncoder:
     tools/fit_questions.py made the table from the model itself: a piece's vector is a linear
     map of what the model makes of the piece alone and of its word vector, the map fitted (least
     squares) so that these question vectors come as close as they can to the model's own. They
-    stay far from equal (cosine 0.79 on average on questions of articles left out of the fit),
+    stay far from equal (cosine 0.77 on average on questions of articles left out of the fit),
     but the answer ranker does as well with them as with the model's (README, "How it answers")."""
 
     def __init__(self, stored: Mapping[str, np.ndarray], tokenizer: WordPiece):
