@@ -30,6 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from convert_minilm import quantize  # noqa: E402  (tools/, this script's folder)
+
 from index.embed import MODEL_VERSION, QUESTIONS_FILE, WIDTH, Encoder, QuestionEncoder  # noqa: E402
 from index.evaluate import read_questions  # noqa: E402
 
@@ -90,17 +92,9 @@ def main() -> None:
     questions = question_texts(args.questions)
     targets = model.encode(questions)
     table, bias = fit(model, questions, targets, args.ridge)
-    scale = np.abs(table).max(axis=1) / 127.0
-    scale[scale == 0] = 1.0
-    np.savez(
-        args.out,
-        **{
-            "table:q": np.round(table / scale[:, None]).astype(np.int8),
-            "table:s": scale.astype(np.float16),
-            "bias": bias,
-            "model": np.array(MODEL_VERSION),  # QuestionEncoder refuses a table of other weights
-        },
-    )
+    arrays = {"bias": bias, "model": np.array(MODEL_VERSION)}  # the model: see QuestionEncoder
+    quantize("table", table, arrays)  # int8 rows, a float16 scale each, as the model's weights
+    np.savez(args.out, **arrays)
     fitted = QuestionEncoder.load(args.out).encode(questions)
     cosine = np.sum(fitted * targets, axis=1)
     print(
