@@ -7,7 +7,7 @@ p99 <= 10 ms per question on the article, p50 <= 50 ms with 1,000 articles, cold
     python bench/bench_answers.py [--articles 1000] [--questions 100] [--json]
 
 The generated corpus mixes paragraphs and sentences of the bundled article and of the 16 SQuAD 2.0
-articles in ../shared/eval/squad (SQuAD 2.0 by Rajpurkar, Jia and Liang, 2018; the texts are from
+articles in eval/squad (SQuAD 2.0 by Rajpurkar, Jia and Liang, 2018; the texts are from
 Wikipedia; both CC BY-SA 4.0).
 """
 
@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index.content import default_content_path, load_articles
-from index.engine import Engine
-from index.model import Article, Passage
+from article_bot.index.content import default_content_path, load_articles
+from article_bot.index.engine import Engine
+from article_bot.index.model import Article, Passage
 
-SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+EVAL = Path(__file__).resolve().parents[1] / "eval"
 COLD_START_QUESTION = "Who was the MAS presidential candidate?"
 TARGET_ARTICLE_P99_MS = 10.0
 TARGET_CORPUS_P50_MS = 50.0
@@ -74,10 +74,10 @@ class Recipe:
 
 def load_questions(limit: int, seed: int) -> list[str]:
     """Return the dev.jsonl questions, then SQuAD questions (seeded sample) up to limit."""
-    dev = [json.loads(line)["question"] for line in _lines(SHARED_EVAL / "dev.jsonl")]
+    dev = [json.loads(line)["question"] for line in _lines(EVAL / "dev.jsonl")]
     squad = [
         json.loads(line)["question"]
-        for path in sorted((SHARED_EVAL / "squad" / "questions").glob("*.jsonl"))
+        for path in sorted((EVAL / "squad" / "questions").glob("*.jsonl"))
         for line in _lines(path)
     ]
     random.Random(seed).shuffle(squad)
@@ -90,7 +90,7 @@ def _lines(path: Path) -> list[str]:
 
 def source_articles() -> list[Article]:
     """Return the bundled article and the SQuAD articles: the material to mix."""
-    squad = load_articles(SHARED_EVAL / "squad" / "content")
+    squad = load_articles(EVAL / "squad" / "content")
     return load_articles(default_content_path(environ={})) + squad
 
 

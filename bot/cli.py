@@ -8,9 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from index.content import default_content_path
-from index.engine import Engine
-from index.errors import ArticleBotError
+from ..index.content import default_content_path
+from ..index.engine import Engine
+from ..index.errors import ArticleBotError
 
 from .console import ConsoleSession, console
 
@@ -79,7 +79,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         result = ConsoleSession(engine).handle(args.question)
         print(json.dumps(result, ensure_ascii=False) if args.json else result["reply"])
         return 0
-    from index.evaluate import evaluate_file, format_metrics
+    from ..index.evaluate import evaluate_file, format_metrics
 
     metrics, misses = evaluate_file(engine, Path(args.questions))
     if args.show:

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from index.engine import Engine
-from index.errors import ArticleBotError
-from index.model import Conversation
+from ..index.engine import Engine
+from ..index.errors import ArticleBotError
+from ..index.model import Conversation
 
 from .texts import about_text, answer_json, help_text, source_text
 

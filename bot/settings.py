@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index.errors import ConfigError
+from ..index.errors import ConfigError
 
 ENV_FILE = ".env"
 DEFAULT_STATE_FILE = "article-bot-state.pickle"

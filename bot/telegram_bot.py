@@ -42,10 +42,10 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from index.content import default_content_path
-from index.engine import Engine
-from index.errors import ArticleBotError, ContentError
-from index.model import Answer, Conversation, Turn
+from ..index.content import default_content_path
+from ..index.engine import Engine
+from ..index.errors import ArticleBotError, ContentError
+from ..index.model import Answer, Conversation, Turn
 
 from . import telegram_render as render
 from .delivery import DeliveryLimiter

@@ -15,8 +15,8 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from index.engine import Engine
-from index.model import Answer, Citation, Passage
+from ..index.engine import Engine
+from ..index.model import Answer, Citation, Passage
 
 from .stats import StatsSnapshot
 from .texts import EXAMPLE_HINT, about_text, example_questions, help_text, passage_label

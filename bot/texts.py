@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from index.engine import Engine
-from index.model import Answer, Passage
+from ..index.engine import Engine
+from ..index.model import Answer, Passage
 
 EXAMPLE_HINT = "Ask a question about the article, for example:"
 

@@ -51,7 +51,7 @@ GELU_ROWS = 32  # token rows per step of `_gelu`
 
 
 def _data_path(name: str) -> Path:
-    return Path(str(resources.files("index") / "data" / name))
+    return Path(str(resources.files(__package__) / "data" / name))
 
 
 class WordPiece:

@@ -1,4 +1,4 @@
-"""Score the engine on a question file (the format of shared/eval/dev.jsonl), as score.py does."""
+"""Score the engine on a question file (the format of eval/dev.jsonl), as score.py does."""
 
 from __future__ import annotations
 

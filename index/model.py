@@ -50,6 +50,12 @@ class Answer:
     abstained: bool
     citations: tuple[Citation, ...] = ()
     hint: str = ""  # on abstention: what the article does cover
+    # On abstention: the passage that came close to answering, when one did ("The closest the
+    # article comes is ¶N"); never set on an answer, and never a citation.
+    closest: Passage | None = None
+    # The exact answer (a name, date, number or place) inside text, as [start, end) character
+    # offsets, when the kind of answer asked for is clear; shown in bold.
+    span: tuple[int, int] | None = None
 
     @property
     def answer_text(self) -> str:

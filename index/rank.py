@@ -220,7 +220,7 @@ class Forest:
     @classmethod
     def load(cls, path: Path | None = None) -> Forest:
         """Load a forest written by tools/train_ranker.py; raise ArticleBotError if unusable."""
-        path = path or Path(str(resources.files("index") / "data" / "ranker.json"))
+        path = path or Path(str(resources.files(__package__) / "data" / "ranker.json"))
         try:
             model = json.loads(path.read_text(encoding="utf-8"))
             if model["features"] != list(FEATURES):

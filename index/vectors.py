@@ -3,7 +3,7 @@
 Encoding every sentence of an article takes seconds (`index/embed.py`), and its vectors depend
 only on the model and the sentences, so each article's vectors are kept in a file named by the
 SHA-256 of MODEL_VERSION and its sentences. A file is looked for first among the vectors shipped
-with the package (`index/data/vectors/`, read-only, written by `python -m index.vectors --ship`
+with the package (`index/data/vectors/`, read-only, written by `python -m article_bot.index.vectors --ship`
 for the bundled content), then in the user's cache folder (`ARTICLE_BOT_CACHE`, else
 `$XDG_CACHE_HOME/article-bot`, else `~/.cache/article-bot`), where computed vectors are written.
 The cache only saves time: a folder that cannot be written or a damaged file is logged and passed
@@ -171,7 +171,7 @@ def bundled_articles() -> list[list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the vectors of the bundled content into index/data/vectors/, removing stale ones."""
-    parser = argparse.ArgumentParser(prog="python -m index.vectors", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m article_bot.index.vectors", description=main.__doc__)
     parser.add_argument("--ship", action="store_true", help="write the shipped vectors")
     if not parser.parse_args(argv).ship:
         parser.print_help()

@@ -9,9 +9,9 @@ import pytest
 from bot_api_server import TOKEN, FakeBotApi
 from running_bot import RunningBot
 
-from bot.settings import Settings, settings_from
-from index.content import default_content_path
-from index.engine import Engine
+from article_bot.bot.settings import Settings, settings_from
+from article_bot.index.content import default_content_path
+from article_bot.index.engine import Engine
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,9 +12,9 @@ from typing import Any
 
 from bot_api_server import FakeBotApi
 
-from bot import telegram_bot
-from bot.settings import Settings
-from index.engine import Engine
+from article_bot.bot import telegram_bot
+from article_bot.bot.settings import Settings
+from article_bot.index.engine import Engine
 
 
 class RunningBot:

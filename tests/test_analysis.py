@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.analysis import COUNTRY_US, find_acronyms, fold, stem, terms
+from article_bot.index.analysis import COUNTRY_US, find_acronyms, fold, stem, terms
 
 
 @pytest.mark.parametrize(

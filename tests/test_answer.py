@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from index.answer import excerpt
-from index.content import parse_article
-from index.direct import about_article
-from index.engine import Engine
-from index.query import build_query
+from article_bot.index.answer import excerpt
+from article_bot.index.content import parse_article
+from article_bot.index.direct import about_article
+from article_bot.index.engine import Engine
+from article_bot.index.query import build_query
 
 ARTICLE = parse_article(
     "# Mining in the Andes\n\nJane Roe\n2 May 2021\n\n"

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from index.bm25 import BM25Index
+from article_bot.index.bm25 import BM25Index
 
 CORPUS = [
     ["morales", "coup", "bolivia"],  # 0

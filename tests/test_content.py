@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from index.content import load_article, load_articles, parse_article
-from index.errors import ContentError
+from article_bot.index.content import load_article, load_articles, parse_article
+from article_bot.index.errors import ContentError
 
 ARTICLE = """\
 # Vote counted in La Paz
@@ -186,7 +186,7 @@ def test_folder_loads_every_article_in_name_order(tmp_path):
 
 
 def test_bundled_article_loads():
-    from index.content import default_content_path
+    from article_bot.index.content import default_content_path
 
     (article,) = load_articles(default_content_path(environ={}))
 
@@ -199,7 +199,7 @@ def test_bundled_article_loads():
 
 
 def test_content_path_prefers_explicit_then_environment(tmp_path):
-    from index.content import default_content_path
+    from article_bot.index.content import default_content_path
 
     assert default_content_path("x.md", {"ARTICLE_BOT_CONTENT": "y.md"}) == Path("x.md")
     assert default_content_path(None, {"ARTICLE_BOT_CONTENT": "y.md"}) == Path("y.md")

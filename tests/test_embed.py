@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import embed, vectors
-from index.embed import MAX_TOKENS, Encoder, QuestionEncoder, encoder, question_encoder
-from index.errors import ArticleBotError
-from index.vectors import SentenceVectors, cache_folder, key
+from article_bot.index import embed, vectors
+from article_bot.index.embed import MAX_TOKENS, Encoder, QuestionEncoder, encoder, question_encoder
+from article_bot.index.errors import ArticleBotError
+from article_bot.index.vectors import SentenceVectors, cache_folder, key
 
 # Tokenizer ------------------------------------------------------------------------------------
 
@@ -249,7 +249,7 @@ def test_unwritable_cache_folder_still_gives_vectors(
     blocker.write_text("not a folder")
     monkeypatch.setenv("ARTICLE_BOT_CACHE", str(blocker / "cache"))  # root can't mkdir there either
 
-    with caplog.at_level(logging.WARNING, logger="index.vectors"):
+    with caplog.at_level(logging.WARNING, logger="article_bot.index.vectors"):
         result = SentenceVectors(ARTICLES)
 
     assert result.matrix.shape == (4, 384)
@@ -300,7 +300,7 @@ def test_the_bundled_article_has_its_vectors_shipped(monkeypatch: pytest.MonkeyP
 
     shipped = SentenceVectors(articles)
 
-    assert shipped.sources == ["shipped"] * len(articles), "run python -m index.vectors --ship"
+    assert shipped.sources == ["shipped"] * len(articles), "run python -m article_bot.index.vectors --ship"
     monkeypatch.undo()
     fresh = encoder().encode(articles[0][:3])
     np.testing.assert_allclose(shipped.matrix[:3], fresh, atol=1e-3)  # stored as float16

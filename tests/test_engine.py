@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from index.content import default_content_path
-from index.engine import Engine
-from index.model import Answer, Conversation
+from article_bot.index.content import default_content_path
+from article_bot.index.engine import Engine
+from article_bot.index.model import Answer, Conversation
 
 ENGINE = Engine.from_path(default_content_path(environ={}))
 
@@ -242,7 +242,7 @@ def test_the_conversation_keeps_only_the_last_few_turns():
 
 
 def test_find_source_names_the_passages_that_exist():
-    from index.errors import ArticleBotError
+    from article_bot.index.errors import ArticleBotError
 
     assert ENGINE.find_source("3").label == "¶3"
     assert ENGINE.find_source("¶28").text.startswith("The coup and the subsequent repression")

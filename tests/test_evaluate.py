@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from index.content import default_content_path
-from index.engine import Engine
-from index.errors import ArticleBotError
-from index.evaluate import evaluate, read_questions
+from article_bot.index.content import default_content_path
+from article_bot.index.engine import Engine
+from article_bot.index.errors import ArticleBotError
+from article_bot.index.evaluate import evaluate, read_questions
 
 ARTICLE_BOT = str(Path(sys.executable).with_name("article-bot"))
 ROWS = [

@@ -10,8 +10,8 @@ import pytest
 from bot_api_server import ALICE, BOB, GROUP, TOKEN, inline_query, text_message
 from running_bot import ask_and_wait, free_port
 
-from bot import telegram_bot
-from index.engine import Engine
+from article_bot.bot import telegram_bot
+from article_bot.index.engine import Engine
 
 ADMIN = str(ALICE["id"])
 NORTHTOWN = """# Northtown re-elects its mayor

@@ -8,11 +8,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.texts import answer_json, reply_text
-from index.content import default_content_path, parse_article
-from index.engine import Engine
-from index.errors import ContentError
-from index.model import Answer, Conversation
+from article_bot.bot.texts import answer_json, reply_text
+from article_bot.index.content import default_content_path, parse_article
+from article_bot.index.engine import Engine
+from article_bot.index.errors import ContentError
+from article_bot.index.model import Answer, Conversation
 
 MAX_ANSWER_CHARS = 600
 MARKER = re.compile(r"\[(\d+)\]")

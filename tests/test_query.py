@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.analysis import Acronym
-from index.model import Turn
-from index.query import answer_type, build_query
+from article_bot.index.analysis import Acronym
+from article_bot.index.model import Turn
+from article_bot.index.query import answer_type, build_query
 
 OAS = Acronym("oas", ("organ", "american", "state"), "Organization of American States")
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from test_answer import ENGINE  # the three-passage article on mining in the Andes
 
-from index.content import parse_article
-from index.engine import Engine
-from index.errors import ArticleBotError
-from index.query import build_query
-from index.rank import FEATURES, Forest, features, forest, select
+from article_bot.index.content import parse_article
+from article_bot.index.engine import Engine
+from article_bot.index.errors import ArticleBotError
+from article_bot.index.query import build_query
+from article_bot.index.rank import FEATURES, Forest, features, forest, select
 
 
 def write_forest(path: Path, trees: list[dict], baseline: float = 0.0, **extra: object) -> Path:

@@ -14,7 +14,7 @@ import pytest
 from bot_api_server import TOKEN, FakeBotApi, text_message
 from running_bot import RunningBot, ask_and_wait, free_port
 
-from bot.settings import settings_from
+from article_bot.bot.settings import settings_from
 
 ARTICLE_BOT = Path(os.sys.executable).with_name("article-bot")  # type: ignore[attr-defined]
 
@@ -54,7 +54,7 @@ def test_a_reply_that_timed_out_is_sent_again(api, start_bot, caplog):
     start_bot(TELEGRAM_TIMEOUT="1")
     api.hang_next("sendMessage", count=1, seconds=2)
     question = ask_in_group(1, "Who is Carlos Mesa?")
-    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+    with caplog.at_level(logging.WARNING, logger="article_bot.bot.delivery"):
         answer = ask_and_wait(api, question)
     assert "31.5" in answer["text"]
     assert any("sendMessage failed (Timed out)" in r.getMessage() for r in caplog.records)
@@ -100,7 +100,7 @@ def test_an_unreachable_bot_api_at_start_up_is_retried_with_backoff(engine, tmp_
     }
     bot = RunningBot(settings_from(values), engine)
     api = FakeBotApi(TOKEN, port=port)
-    with caplog.at_level(logging.WARNING, logger="bot.serving"):
+    with caplog.at_level(logging.WARNING, logger="article_bot.bot.serving"):
         bot.thread.start()  # connection refused: nothing listens on the port yet
         wait_until(lambda: len(caplog.records) >= 2, timeout=10)
         api.start()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from index.content import parse_article
-from index.query import build_query
-from index.retrieval import Retriever
+from article_bot.index.content import parse_article
+from article_bot.index.query import build_query
+from article_bot.index.retrieval import Retriever
 
 ARTICLE = parse_article(
     "# Mining in the Andes\n\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import load_settings, read_env_file, settings_from
-from index.errors import ConfigError
+from article_bot.bot.settings import load_settings, read_env_file, settings_from
+from article_bot.index.errors import ConfigError
 
 TOKEN = "4839574812:AAFD39kkdpWt3ywyRZergyOLMaJhac60qcA"
 

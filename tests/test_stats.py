@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.stats import TIMINGS_KEPT, Stats, percentile
-from bot.telegram_render import duration, stats_html
+from article_bot.bot.stats import TIMINGS_KEPT, Stats, percentile
+from article_bot.bot.telegram_render import duration, stats_html
 
 
 class FakeClock:

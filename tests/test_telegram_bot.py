@@ -30,9 +30,9 @@ from bot_api_server import (
 )
 from running_bot import ask_and_wait, free_port, post_json
 
-from bot import telegram_bot
-from index.engine import Engine
-from index.model import Answer, Conversation, Turn
+from article_bot.bot import telegram_bot
+from article_bot.index.engine import Engine
+from article_bot.index.model import Answer, Conversation, Turn
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 TOWN_ARTICLE = """# Northtown re-elects its mayor
@@ -215,10 +215,10 @@ def test_a_refused_reply_is_logged_with_traceback_and_the_user_told(api, start_b
     start_bot()
     # 400 is not worth retrying (5xx is: see test_reliability.py); the error handler steps in.
     api.fail_next("sendMessage", count=1, code=400, retry_after=None)
-    with caplog.at_level(logging.ERROR, logger="bot.telegram_bot"):
+    with caplog.at_level(logging.ERROR, logger="article_bot.bot.telegram_bot"):
         notice = ask_and_wait(api, text_message("Who is Carlos Mesa?"))
     assert notice["text"] == telegram_bot.FAILED
-    [record] = [r for r in caplog.records if r.name == "bot.telegram_bot" and r.levelno >= logging.ERROR]
+    [record] = [r for r in caplog.records if r.name == "article_bot.bot.telegram_bot" and r.levelno >= logging.ERROR]
     assert record.exc_info is not None
 
 

@@ -11,10 +11,10 @@ import re
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from bot import telegram_render as render
-from index.content import parse_article
-from index.engine import Engine
-from index.errors import ContentError
+from article_bot.bot import telegram_render as render
+from article_bot.index.content import parse_article
+from article_bot.index.engine import Engine
+from article_bot.index.errors import ContentError
 
 # Telegram's HTML parse mode: these tags only (attributes on a few), entities by name or number.
 TELEGRAM_TAGS = {

@@ -7,8 +7,8 @@ import re
 import pytest
 from bot_api_server import parse_html, utf16_length
 
-from bot import telegram_render as render
-from index.model import Answer, Citation
+from article_bot.bot import telegram_render as render
+from article_bot.index.model import Answer, Citation
 
 LIMIT = render.MAX_MESSAGE_CHARS
 

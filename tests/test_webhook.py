@@ -9,7 +9,7 @@ import pytest
 from bot_api_server import ALICE, text_message
 from running_bot import free_port
 
-from bot.webhook import MAX_BODY_BYTES
+from article_bot.bot.webhook import MAX_BODY_BYTES
 
 SECRET = "s3cret-Token_1"
 PRIVATE = ALICE["id"]

@@ -12,7 +12,7 @@ into one vector per piece: the table holds, per piece, map(model vector, word ve
 question vector is the mean of its pieces' rows plus the map's bias, made unit length.
 
 The questions fitted on are the texts of every question in DIR/*.jsonl (default: the SQuAD 2.0
-questions of shared/eval/squad; only the question texts and the model's vectors of them are used,
+questions of eval/squad; only the question texts and the model's vectors of them are used,
 not the answers). Writes index/data/minilm-questions.npz: the table as int8 with a float16 scale
 per row, the bias, and the MODEL_VERSION it was made from. Needs only numpy; takes about a
 minute. Retrain the ranker after it (tools/train_ranker.py): its trees read these vectors.
@@ -28,12 +28,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from convert_minilm import quantize  # noqa: E402  (tools/, this script's folder)
 
-from index.embed import MODEL_VERSION, QUESTIONS_FILE, WIDTH, Encoder, QuestionEncoder  # noqa: E402
-from index.evaluate import read_questions  # noqa: E402
+from article_bot.index.embed import MODEL_VERSION, QUESTIONS_FILE, WIDTH, Encoder, QuestionEncoder  # noqa: E402
+from article_bot.index.evaluate import read_questions  # noqa: E402
 
 RIDGE = 0.3  # chosen by the ranker's cross-validated score (README, "How it answers")
 BATCH = 512  # pieces run through the model at once
@@ -81,7 +80,7 @@ def question_texts(folder: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--questions", type=Path, default=ROOT.parent / "shared" / "eval" / "squad" / "questions"
+        "--questions", type=Path, default=ROOT / "eval" / "squad" / "questions"
     )
     parser.add_argument("--ridge", type=float, default=RIDGE)
     parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / QUESTIONS_FILE)

@@ -2,7 +2,7 @@
 
 Usage: python tools/train_ranker.py [--squad DIR] [--out FILE] [--target-abstain PERCENT]
 
-DIR holds content/NAME.md and questions/NAME.jsonl (the layout of shared/eval/squad). Every
+DIR holds content/NAME.md and questions/NAME.jsonl (the layout of eval/squad). Every
 question's candidate sentences are described by index.rank.features; a candidate is a positive
 example when its quoted text holds a gold answer, and every candidate of an unanswerable
 question is a negative one. Gradient-boosted trees (scikit-learn, needed here only: the bot
@@ -27,14 +27,13 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from index.answer import excerpt  # noqa: E402
-from index.engine import Engine, Tuning  # noqa: E402
-from index.evaluate import normalise, read_questions  # noqa: E402
-from index.model import Conversation  # noqa: E402
-from index.query import build_query  # noqa: E402
-from index.rank import FEATURES, Forest, decide, features  # noqa: E402
+from article_bot.index.answer import excerpt  # noqa: E402
+from article_bot.index.engine import Engine, Tuning  # noqa: E402
+from article_bot.index.evaluate import normalise, read_questions  # noqa: E402
+from article_bot.index.model import Conversation  # noqa: E402
+from article_bot.index.query import build_query  # noqa: E402
+from article_bot.index.rank import FEATURES, Forest, decide, features  # noqa: E402
 
 SECOND = 0.1  # probability from which a second sentence is added (chosen on the same validation)
 # The probability needed by a candidate that lacks the number or date asked for (rank.select).
@@ -156,7 +155,7 @@ def export(model: HistGradientBoostingClassifier, threshold: float, doubtful: fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "eval" / "squad")
+    parser.add_argument("--squad", type=Path, default=ROOT / "eval" / "squad")
     parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / "ranker.json")
     parser.add_argument("--target-abstain", type=float, default=30.5)
     parser.add_argument("--doubtful", type=float, default=DOUBTFUL)
