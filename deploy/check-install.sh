@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Repeat the Dockerfile's build stage in a fresh virtualenv, then answer a question from another
-# working directory: proves the package installs with runtime dependencies only and finds its
-# bundled article without the repository. Docker itself is not needed.
+# Repeat the Dockerfile's build stage in a fresh virtualenv, from an empty working directory,
+# then answer a question from there: proves the package installs from requirements.lock with
+# runtime dependencies only, under its own import names (article_bot.*, never a top-level "bot"
+# or "index"), and finds its bundled article without the repository. Docker is not needed.
 #   deploy/check-install.sh [PYTHON]      (default python3; run from anywhere)
 set -euo pipefail
 
@@ -38,7 +39,11 @@ done < <(grep '^COPY ' <<<"$build_stage")
 shopt -u nullglob
 find "$src" -name __pycache__ -prune -exec rm -rf {} +
 
-# Its RUN lines, with the image's paths moved into the temporary folder.
+# Its RUN lines, with the image's paths moved into the temporary folder, run from an empty
+# folder: the install must not depend on the working directory.
+elsewhere="$work/elsewhere"
+mkdir -p "$elsewhere"
+cd "$elsewhere"
 echo "== virtualenv and pip install ($("$python" --version))"
 while read -r _ command; do
     command=${command//\/opt\/article-bot/$venv}
@@ -56,16 +61,41 @@ for extra in pytest hypothesis ruff mypy; do
     fi
 done
 echo "ok: no test or dev tools installed"
+"$venv/bin/python" -m pip check
+# Every installed distribution (but the venv's own pip and setuptools) at a version of the lock.
+"$venv/bin/python" - "$src/requirements.lock" <<'PYTHON'
+import importlib.metadata, re, sys
+
+def normalise(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+lock = open(sys.argv[1], encoding="utf-8").read()
+pins = {(normalise(n), v) for n, v in re.findall(r"(?m)^([A-Za-z0-9][\w.-]*)==([^\s;\\]+)", lock)}
+installed = {(normalise(d.metadata["Name"]), d.version) for d in importlib.metadata.distributions()}
+installed = {(n, v) for n, v in installed if n not in ("pip", "setuptools", "article-bot")}
+stray = sorted(f"{n}=={v}" for n, v in installed - pins)
+if stray:
+    sys.exit("FAIL: installed but not in requirements.lock: " + ", ".join(stray))
+print(f"ok: all {len(installed)} dependencies installed are the lock's versions")
+PYTHON
+
+echo "== import names: article_bot.index and article_bot.bot only"
+for name in bot index; do
+    if "$venv/bin/python" -c "import $name" 2>/dev/null; then
+        echo "FAIL: 'import $name' works: the package claims a generic top-level name" >&2
+        exit 1
+    fi
+done
+"$venv/bin/python" -c "import article_bot.index.engine, article_bot.bot.cli"
+ls "$venv"/lib/python*/site-packages/article_bot-*.dist-info/licenses/{LICENSE,NOTICE.md} >/dev/null
+echo "ok: import bot and import index fail, article_bot.* imports; LICENSE and NOTICE.md installed"
 
 echo "== article-bot ask \"Who won?\" from an empty folder, bundled article"
-elsewhere="$work/elsewhere"
-mkdir -p "$elsewhere"
-cd "$elsewhere"
 started=$EPOCHREALTIME
 reply=$(env -u ARTICLE_BOT_CONTENT "$venv/bin/article-bot" ask "Who won?")
 finished=$EPOCHREALTIME
 echo "$reply"
-grep -q "Bolivia" <<<"$reply" || { echo "FAIL: the reply does not come from the article" >&2; exit 1; }
+grep -q "Luis Arce" <<<"$reply" || { echo "FAIL: the reply does not name the winner, Luis Arce" >&2; exit 1; }
 awk -v a="$started" -v b="$finished" 'BEGIN { printf "ok: answered in %.2f s (first run, cold)\n", b - a }'
 
 echo "== the same with ARTICLE_BOT_CONTENT pointing at the copied content (as /content in Docker)"

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -154,14 +155,22 @@ def test_dockerfile_health_check_uses_article_bot_check():
     assert "--interval=" in health
 
 
-def test_dockerfile_installs_runtime_dependencies_only():
+def test_dockerfile_installs_the_locked_versions_then_the_package_alone():
     stages = dockerfile_stages(DOCKERFILE.read_text(encoding="utf-8"))
-    installs = [a for stage in stages for i, a in stage if i == "RUN" and "pip install" in a]
+    build = stages[0]
+    installs = [a for i, a in build if i == "RUN" and "pip install" in a]
 
-    assert installs, "no pip install step"
-    for command in installs:
-        assert "[" not in command, f"extras installed: {command}"
-        assert "--no-cache-dir" in command
+    assert installs == [
+        "/opt/article-bot/bin/pip install --no-cache-dir --require-hashes -r /src/requirements.lock",
+        "/opt/article-bot/bin/pip install --no-cache-dir --no-deps /src",
+    ]
+    copies = [a for i, a in build if i == "COPY"]
+    assert copies[0] == "requirements.lock ./", "the lock is installed before the sources are copied"
+    # Building the wheel fails without the licence files pyproject.toml names.
+    sources = {source for arguments in copies for source in arguments.split()[:-1]}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    licence_files = project["license-files"]
+    assert {pattern.split("/")[0] for pattern in licence_files} <= sources
     final = stages[-1]
     assert not any(i == "RUN" and "pip" in a for i, a in final), "pip runs in the runtime image"
     assert ("COPY", "--from=build /opt/article-bot /opt/article-bot") in final
@@ -252,4 +261,4 @@ def test_check_install_script_installs_and_answers():
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "check-install: PASS" in result.stdout
-    assert "Bolivia" in result.stdout
+    assert "Luis Arce" in result.stdout
