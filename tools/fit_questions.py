@@ -21,7 +21,6 @@ minute. Retrain the ranker after it (tools/train_ranker.py): its trees read thes
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 

@@ -30,7 +30,9 @@ BUNDLED = ROOT / "content"
 def squad_questions() -> dict[str, list[dict]]:
     """Return each SQuAD article's questions, by article name, in file order."""
     return {
-        path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        path.stem: [
+            json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
         for path in sorted((SQUAD / "questions").glob("*.jsonl"))
     }
 
