@@ -47,7 +47,7 @@ def default_content_path(explicit: str | None = None, environ: dict[str, str] | 
     return BUNDLED_CONTENT
 
 
-def load_articles(path: Path) -> list[Article]:
+def load_articles(path: Path, max_bytes: int | None = None) -> list[Article]:
     """Load every *.md article under a folder, or the one file named; raise ContentError if unusable."""
     if not path.exists():
         raise ContentError(f"{path}: no such file or folder")

@@ -10,7 +10,8 @@ import pytest
 from bot_api_server import ALICE, BOB, GROUP, TOKEN, inline_query, text_message
 from running_bot import ask_and_wait, free_port
 
-from article_bot.bot import telegram_bot
+from article_bot.bot import run
+from article_bot.bot.allow_list import NOT_SERVED
 from article_bot.index.engine import Engine
 
 ADMIN = str(ALICE["id"])
@@ -89,7 +90,7 @@ def test_chats_off_the_allow_list_are_refused_once_then_ignored_even_after_a_res
     first = start_bot(**allowed)
     assert "Mesa" in ask_and_wait(api, text_message("/ask Who is Carlos Mesa?", GROUP))["text"]
     refusal = ask_and_wait(api, text_message("Who is Carlos Mesa?", user=BOB))
-    assert refusal["text"] == telegram_bot.NOT_SERVED
+    assert refusal["text"] == NOT_SERVED
     api.push("message", text_message("Who is Luis Arce?", user=BOB))
     api.push("message", text_message("/help", user=BOB))
     settle(api)
@@ -134,7 +135,7 @@ def test_check_fails_on_broken_content_naming_the_file(api, tmp_path, monkeypatc
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("ARTICLE_BOT_CONTENT", str(tmp_path / "missing"))
 
-    assert telegram_bot.check(None) == 1
+    assert run.check(None) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"article-bot: {tmp_path / 'missing'}: no such file or folder\n"
@@ -149,7 +150,7 @@ def test_check_fails_when_the_bot_api_is_unreachable_without_printing_the_token(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.delenv("ARTICLE_BOT_CONTENT", raising=False)
 
-    assert telegram_bot.check(None) == 1
+    assert run.check(None) == 1
     error = capsys.readouterr().err
     assert error.startswith("article-bot: Telegram did not answer getMe: ")
     assert len(error.splitlines()) == 1 and TOKEN not in error

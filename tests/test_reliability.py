@@ -68,7 +68,7 @@ def test_a_storm_of_429s_loses_no_reply(engine, tmp_path):
     values = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": api.base_url,
-        "ARTICLE_BOT_STATE": str(tmp_path / "state.pickle"),
+        "ARTICLE_BOT_STATE": str(tmp_path / "state.sqlite3"),
         "FLOOD_LIMITS": "off",
     }
     bot = RunningBot(settings_from(values), engine).start()
@@ -96,7 +96,7 @@ def test_an_unreachable_bot_api_at_start_up_is_retried_with_backoff(engine, tmp_
     values = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
-        "ARTICLE_BOT_STATE": str(tmp_path / "state.pickle"),
+        "ARTICLE_BOT_STATE": str(tmp_path / "state.sqlite3"),
     }
     bot = RunningBot(settings_from(values), engine)
     api = FakeBotApi(TOKEN, port=port)
@@ -167,7 +167,7 @@ def test_stop_during_start_up_retries_returns_promptly(engine, tmp_path):
     values = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": f"http://127.0.0.1:{free_port()}/bot",
-        "ARTICLE_BOT_STATE": str(tmp_path / "state.pickle"),
+        "ARTICLE_BOT_STATE": str(tmp_path / "state.sqlite3"),
     }
     bot = RunningBot(settings_from(values), engine)
     bot.thread.start()

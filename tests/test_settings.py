@@ -18,7 +18,7 @@ def test_defaults_with_only_a_token():
     assert settings.webhook_mode is False and settings.base_url is None
     assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8443)
     assert settings.rate_limit_per_minute == 20 and settings.log_level == "INFO"
-    assert settings.state_path == Path("article-bot-state.pickle")
+    assert settings.state_path == Path("article-bot-state.sqlite3")
     assert settings.admin_user_ids == frozenset() == settings.allowed_chat_ids
     assert settings.flood_limits is True and settings.request_timeout == 10
 
@@ -34,7 +34,7 @@ def test_every_setting_is_read():
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": "8080",
             "RATE_LIMIT_PER_MINUTE": "5",
-            "ARTICLE_BOT_STATE": "/var/lib/bot/state.pickle",
+            "ARTICLE_BOT_STATE": "/var/lib/bot/state.sqlite3",
             "LOG_LEVEL": "debug",
             "ADMIN_USER_IDS": "12, 34",
             "ALLOWED_CHAT_IDS": "-1001234567890,56,",
@@ -49,7 +49,7 @@ def test_every_setting_is_read():
     assert settings.webhook_secret == "abc_DEF-123"
     assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8080)
     assert settings.rate_limit_per_minute == 5 and settings.log_level == "DEBUG"
-    assert settings.state_path == Path("/var/lib/bot/state.pickle")
+    assert settings.state_path == Path("/var/lib/bot/state.sqlite3")
     assert settings.admin_user_ids == {12, 34}
     assert settings.allowed_chat_ids == {-1001234567890, 56}
     assert settings.flood_limits is False and settings.request_timeout == 3

@@ -32,7 +32,7 @@ def test_abstention_shows_the_hint(engine):
 
 
 def test_source_keyboard_has_one_button_per_passage_in_rows_of_four(engine):
-    keyboard = render.source_keyboard(engine, cited(engine, 1, 2, 3, 4, 28).citations)
+    keyboard = render.answer_keyboard(engine, cited(engine, 1, 2, 3, 4, 28))
     rows = keyboard.inline_keyboard
     assert [[b.text for b in row] for row in rows] == [["¶1", "¶2", "¶3", "¶4"], ["¶28"]]
     for button in (b for row in rows for b in row):
