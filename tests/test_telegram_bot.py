@@ -16,6 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from article_bot.bot import run
+from article_bot.bot.answering import SLOW_DOWN
+from article_bot.bot.handlers import FAILED, NON_TEXT_HINT
+from article_bot.bot.logs import configure_logging
+from article_bot.index.engine import Engine
+from article_bot.index.model import Answer, Citation, Conversation, Turn
 from bot_api_server import (
     ALICE,
     BOB,
@@ -29,13 +35,6 @@ from bot_api_server import (
     text_message,
 )
 from running_bot import ask_and_wait, free_port, post_json
-
-from article_bot.bot import run
-from article_bot.bot.answering import SLOW_DOWN
-from article_bot.bot.handlers import FAILED, NON_TEXT_HINT
-from article_bot.bot.logs import configure_logging
-from article_bot.index.engine import Engine
-from article_bot.index.model import Answer, Conversation, Turn
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 TOWN_ARTICLE = """# Northtown re-elects its mayor
@@ -221,7 +220,9 @@ def test_a_refused_reply_is_logged_with_traceback_and_the_user_told(api, start_b
     with caplog.at_level(logging.ERROR, logger="article_bot.bot.handlers"):
         notice = ask_and_wait(api, text_message("Who is Carlos Mesa?"))
     assert notice["text"] == FAILED
-    [record] = [r for r in caplog.records if r.name == "article_bot.bot.handlers" and r.levelno >= logging.ERROR]
+    [record] = [
+        r for r in caplog.records if r.name == "article_bot.bot.handlers" and r.levelno >= logging.ERROR
+    ]
     assert record.exc_info is not None
 
 
@@ -403,3 +404,30 @@ def test_article_bot_run_answers_and_stops_gracefully_on_sigterm(api, tmp_path):
     assert (tmp_path / "article-bot-state.sqlite3").exists()  # conversations saved on the way out
     assert "Who is Carlos Mesa?" in stderr  # LOG_LEVEL=DEBUG logs questions...
     assert TOKEN not in stderr and "Traceback" not in stderr  # ...but never the token
+
+
+def test_closest_passage_and_bold_span_reach_the_chat(api, start_bot, engine, monkeypatch):
+    text = "Arce won 55.1 percent of the vote. [1]"
+    answers = {
+        "Where was Mesa born?": Answer(
+            text="The article doesn't say.", abstained=True, hint="Ask me.", closest=engine.passage(6)
+        ),
+        "What share did Arce get?": Answer(
+            text=text, abstained=False, citations=(Citation(1, engine.passage(2)),), span=(9, 21)
+        ),
+    }
+    monkeypatch.setattr(engine, "ask", lambda question, conversation=None: answers[question])
+    start_bot()
+
+    abstention = ask_and_wait(api, text_message("Where was Mesa born?"))
+    assert abstention["text"] == "The article doesn't say. The closest the article comes is ¶6.\nAsk me."
+    [[button]] = abstention["reply_markup"]["inline_keyboard"]
+    assert button["text"] == "¶6"
+    api.push("callback_query", callback_query(abstention, button["callback_data"]))
+    shown = api.wait_sent(PRIVATE, 2)[1].result["text"]
+    assert shown == f"¶6\n{engine.passage(6).text}"
+
+    ask_and_wait(api, text_message("What share did Arce get?"))
+    sent = api.sent(PRIVATE)[-1]
+    assert sent.params["text"].startswith("Arce won <b>55.1 percent</b> of the vote. [1]\n")
+    assert sent.result["text"].startswith(text)
