@@ -285,11 +285,15 @@ def drive(api: FakeBotApi, plan: list[tuple[float, int, int]]) -> list[dict]:
     return pushed
 
 
-def settle(api: FakeBotApi, expected: int, timeout: float) -> None:
-    """Wait until every update was answered (or timeout), then a moment more for duplicates."""
+def settle(api: FakeBotApi, expected: int, timeout: float, quiet: float = 15.0) -> None:
+    """Wait until every update was answered, or nothing was sent for quiet seconds (the kill run
+    loses some), or timeout; then a moment more for duplicates."""
     deadline = time.monotonic() + timeout
-    while len(api.sent()) < expected and time.monotonic() < deadline:
+    sent, last_change = len(api.sent()), time.monotonic()
+    while sent < expected and time.monotonic() < min(deadline, last_change + quiet):
         time.sleep(0.1)
+        if len(api.sent()) != sent:
+            sent, last_change = len(api.sent()), time.monotonic()
     time.sleep(1.0)
 
 

@@ -29,6 +29,7 @@ from . import admin, handlers
 from . import telegram_render as render
 from .allow_list import allow_list
 from .delivery import DeliveryLimiter
+from .intake import Intake
 from .ordering import PerChatOrder
 from .runtime import Runtime
 from .serving import Service
@@ -60,7 +61,9 @@ GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
 def build_application(settings: Settings, engine: Engine, store: StateStore | None = None) -> Application:
     """Build the Application: token, server, limits and retries, state store, handlers."""
     timeout = settings.request_timeout
+    intake = Intake()
     updates_request = UpdatesRequest(
+        intake,
         connection_pool_size=1,
         connect_timeout=timeout,
         read_timeout=timeout,
@@ -75,7 +78,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
         .write_timeout(timeout)
         .pool_timeout(timeout)
         .get_updates_request(updates_request)
-        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES, intake))
         .connection_pool_size(CONNECTIONS)
         .defaults(
             Defaults(

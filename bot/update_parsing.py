@@ -16,22 +16,35 @@ from typing import Any
 from telegram import Update
 from telegram.request import HTTPXRequest
 
+from .intake import Intake
+
 logger = logging.getLogger(__name__)
 
 REASON_CHARS = 200  # of the parser's complaint in the log line; the update itself is not logged
 
 
 class UpdatesRequest(HTTPXRequest):
-    """The connection getUpdates goes through: every update it returns is one PTB can parse."""
+    """The connection getUpdates goes through: every update it returns is one PTB can parse, and
+    it asks for more only when the bot has room for them (intake.py)."""
 
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+    def __init__(self, intake: Intake, **options: Any):
+        """Take HTTPXRequest's options; count the updates fetched in intake."""
+        super().__init__(**options)
+        self.intake = intake
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Wait for room in the intake, then make the request."""
+        await self.intake.room()
+        return await super().do_request(*args, **kwargs)
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         """Decode the Bot API's answer; replace each update in it that cannot be parsed by its id."""
         # PTB documents this method as the place to customise how answers are decoded.
         decoded = HTTPXRequest.parse_json_payload(payload)
         updates = decoded.get("result") if isinstance(decoded, dict) else None
         if isinstance(updates, list):
             decoded["result"] = [readable for raw in updates if (readable := parseable(raw)) is not None]
+            self.intake.taken(len(decoded["result"]))
         return decoded
 
 
