@@ -38,3 +38,4 @@ def test_every_run_is_reported_with_no_reply_lost_or_duplicated():
     assert kill["their_conversations_kept"] == kill["answered_before_kill"] > 0
     yardstick = reports["yardstick"]["figures"]
     assert yardstick["bare_lost"] == 0 and yardstick["ours_over_bare"] > 0
+    assert len(yardstick["bare_answered_per_second"]) == 2
