@@ -55,10 +55,10 @@ CREATE INDEX IF NOT EXISTS updates_at ON updates (at);
 
 @dataclass
 class _Write:
-    """One queued write: run(connection) inside the batch's transaction, its result to done."""
+    """One queued write: run(connection) inside the batch's transaction, its result to future."""
 
     run: Callable[[sqlite3.Connection], Any]
-    done: Callable[[Any, BaseException | None], None]
+    future: asyncio.Future[Any] | None  # None: nobody waits (the prune marker)
 
 
 class SqliteStateStore:
@@ -170,16 +170,8 @@ class SqliteStateStore:
     # The writer thread.
 
     async def _submit(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-
-        def done(result: Any, error: BaseException | None) -> None:
-            try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:  # the loop closed while the write was queued: nobody waits
-                pass
-
-        self._queue.put(_Write(run, done))
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put(_Write(run, future))
         return await future
 
     def _write_loop(self, connection: sqlite3.Connection) -> None:
@@ -212,31 +204,46 @@ class SqliteStateStore:
             logger.warning("state database: pruning failed (%s)", error)
 
 
-_PRUNE = _Write(lambda connection: None, lambda result, error: None)
+_PRUNE = _Write(lambda connection: None, None)
+
+
+_Outcome = tuple["asyncio.Future[Any] | None", Any, "BaseException | None"]
 
 
 def _commit_batch(connection: sqlite3.Connection, writes: list[_Write]) -> None:
     """Run the writes in one transaction and report each result, or the error to all of them."""
-    results: list[Any] = []
+    outcomes: list[_Outcome]
     try:
         with connection:  # BEGIN ... COMMIT, or ROLLBACK on an exception
-            results = [write.run(connection) for write in writes]
+            outcomes = [(write.future, write.run(connection), None) for write in writes]
     except sqlite3.Error as error:
         logger.error("state database: a write failed (%s)", error)
-        for write in writes:
-            write.done(None, error)
-        return
-    for write, result in zip(writes, results, strict=True):
-        write.done(result, None)
+        outcomes = [(write.future, None, error) for write in writes]
+    _report(outcomes)
 
 
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():  # the handler was cancelled meanwhile
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _report(outcomes: list[_Outcome]) -> None:
+    """Hand the outcomes to the event loops their futures belong to: one wake-up per loop and batch,
+    not one per write (each wake-up costs the loop a turn)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+    for future, result, error in outcomes:
+        if future is not None:
+            by_loop.setdefault(future.get_loop(), []).append((future, result, error))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_all, settled)
+        except RuntimeError:  # the loop closed while the writes were queued: nobody waits
+            pass
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in settled:
+        if future.done():  # the handler was cancelled meanwhile
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 def _open(path: Path) -> sqlite3.Connection:
