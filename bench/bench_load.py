@@ -1,21 +1,29 @@
 """Load benchmark: many chats asking at once, through the loopback Bot API, against `article-bot run`.
 
 The bot runs as a real subprocess (`article-bot run`, long polling) with TELEGRAM_BASE_URL pointing
-at the fake Bot API server of tests/bot_api_server.py, which runs here. Each of --chats group chats
-asks --questions questions with /ask, one every --interval seconds, the chats' start times spread
-evenly over one interval: 200 chats at 1 s is 200 updates a second offered. Group replies quote
-the question, which pairs every reply with its update. Three runs:
+at the fake Bot API server of tests/bot_api_server.py, which runs here. Group chats ask with /ask;
+group replies quote the question, which pairs every reply with its update. The runs:
 
-  flood       the fake enforces Telegram's flood limits (429 + retry_after beyond ~30 messages/s
-              overall or 1/s per chat) and the bot's own limiter is on: the ceiling is ~30/s;
-  unlimited   limits lifted on both sides (FLOOD_LIMITS=off): the bot's own speed, at the offered
-              rate; targets: >= 200 updates/s answered, p99 <= 250 ms, peak RSS <= 150 MB;
-  burst       as unlimited, but every update pushed at once: the most the bot answers per second.
+  flood       --chats chats ask --questions each, one every --interval seconds, start times spread
+              over one interval (200 chats at 1 s: 200 updates a second offered); the fake enforces
+              Telegram's flood limits (429 + retry_after) and so does the bot: the ceiling is ~30/s;
+  unlimited   the same with the limits lifted on both sides (FLOOD_LIMITS=off): the bot's own speed;
+  burst       as unlimited, but every update pushed at once: the most the bot answers per second;
+  chats       --many-chats distinct chats (10,000) ask once each at the unlimited run's offered
+              rate: p99 against twice unlimited's, peak RSS, the database's size after the run, and
+              after the bot was restarted with CONVERSATION_TTL_HOURS past (pruned at start-up);
+  kill        the same chats, SIGKILL when half the questions are in, restart at once: every
+              conversation answered before the kill must be in the database, no update answered
+              twice; updates the killed bot had taken but not answered are counted as lost;
+  yardstick   --burst group questions from as many chats pushed at once, to our bot and then to
+              bench/bare_bot.py (the plainest PTB bot around the same Engine, same transport):
+              answered per second, ours / bare (target >= 0.9).
 
-For each: updates answered per second (first update to last reply), p50/p99 from update to
-reply, replies lost and duplicated (both must be 0), 429s received, the bot's peak RSS (VmHWM).
+Per run: updates answered per second (first update to last reply), p50/p99 from update to reply,
+replies lost and duplicated, 429s received, the bot's peak RSS (VmHWM), its CPU per update.
 
-    python bench/bench_load.py [--chats 200] [--questions 5] [--interval 1.0] [--json]
+    python bench/bench_load.py [--chats 200] [--questions 5] [--interval 1.0] [--many-chats 10000]
+                               [--burst 4000] [--runs flood,unlimited,burst,chats,kill,yardstick] [--json]
 """
 
 from __future__ import annotations
@@ -26,17 +34,21 @@ import logging
 import math
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bot_api_server import TOKEN, FakeBotApi, text_message  # noqa: E402
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
+BARE_BOT = Path(__file__).resolve().with_name("bare_bot.py")
+STATE_FILE = "state.sqlite3"
 QUESTIONS = [
     "Who is Carlos Mesa?",
     "Who is Luis Arce?",
@@ -44,11 +56,12 @@ QUESTIONS = [
     "What did the exit polls show?",
     "What is the capital of France?",  # the article doesn't say: an abstention
 ]
-RUNS = {  # name: (fake enforces flood limits, bot's FLOOD_LIMITS, push everything at once)
+PAIRED_RUNS = {  # name: (fake enforces flood limits, bot's FLOOD_LIMITS, push everything at once)
     "flood": (True, "on", False),
     "unlimited": (False, "off", False),
     "burst": (False, "off", True),
 }
+ALL_RUNS = [*PAIRED_RUNS, "chats", "kill", "yardstick"]
 
 
 @dataclass
@@ -63,19 +76,36 @@ class Report:
     flood_429s: int
     peak_rss_mb: float
     bot_cpu_ms_per_update: float  # start-up included: small runs overstate it
+    figures: dict[str, Any] = field(default_factory=dict)  # what only this run measures
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print one row per run."""
+    """Run the benchmark and print one row per run, then each run's own figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--questions", type=int, default=5, help="per chat")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between a chat's questions")
-    parser.add_argument("--runs", default=",".join(RUNS), help="comma-separated: flood,unlimited,burst")
+    parser.add_argument("--many-chats", type=int, default=10_000, help="chats of the chats and kill runs")
+    parser.add_argument("--burst", type=int, default=4000, help="questions of the yardstick run")
+    parser.add_argument("--ttl-seconds", type=float, default=3.0, help="CONVERSATION_TTL_HOURS, in seconds")
+    parser.add_argument("--runs", default=",".join(ALL_RUNS), help=f"comma-separated: {','.join(ALL_RUNS)}")
     parser.add_argument("--json", action="store_true", help="one JSON object per run")
     args = parser.parse_args(argv)
     logging.getLogger("tornado.access").setLevel(logging.CRITICAL)  # the 429s are counted instead
-    reports = [run_load(name, args.chats, args.questions, args.interval) for name in args.runs.split(",")]
+    rate = args.chats / args.interval  # updates offered a second in the paired runs
+    reports = []
+    for name in args.runs.split(","):
+        if name in PAIRED_RUNS:
+            reports.append(run_paired(name, args.chats, args.questions, args.interval))
+        elif name == "chats":
+            unlimited = next((r for r in reports if r.run == "unlimited"), None)
+            reports.append(run_many_chats(args.many_chats, rate, args.ttl_seconds, unlimited))
+        elif name == "kill":
+            reports.append(run_kill(args.many_chats, rate))
+        elif name == "yardstick":
+            reports.append(run_yardstick(args.burst))
+        else:
+            parser.error(f"unknown run {name!r}")
     if args.json:
         for report in reports:
             print(json.dumps(asdict(report)))
@@ -84,50 +114,181 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_load(name: str, chats: int, questions: int, interval: float) -> Report:
+# The runs.
+
+
+def run_paired(name: str, chats: int, questions: int, interval: float) -> Report:
     """Start the fake server and the bot, drive the load, stop the bot, measure."""
-    server_limits, bot_limits, burst = RUNS[name]
+    server_limits, bot_limits, burst = PAIRED_RUNS[name]
     api = FakeBotApi(TOKEN, flood_limits=server_limits).start()
     with tempfile.TemporaryDirectory() as folder:
-        bot = start_bot(api, Path(folder), bot_limits)
+        bot = start_bot(api, Path(folder), FLOOD_LIMITS=bot_limits)
         try:
-            messages = drive(api, chats, questions, 0 if burst else interval)
+            messages = drive(api, schedule(chats, questions, 0 if burst else interval))
             settle(api, len(messages), timeout=60 + len(messages) / 20)
-            peak_rss_mb = peak_rss(bot.pid)
-            cpu_seconds = cpu_time(bot.pid)
+            peak_rss_mb, cpu_seconds = peak_rss(bot.pid), cpu_time(bot.pid)
         finally:
-            bot.send_signal(signal.SIGTERM)
-            bot.wait(30)
+            stop(bot)
             api.stop()
     return measure(name, api, messages, peak_rss_mb, cpu_seconds)
 
 
-def start_bot(api: FakeBotApi, folder: Path, flood_limits: str) -> subprocess.Popen[bytes]:
+def run_many_chats(chats: int, rate: float, ttl_seconds: float, unlimited: Report | None) -> Report:
+    """One question from each of many chats at rate a second; then the database before and after
+    the TTL has passed."""
+    api = FakeBotApi(TOKEN).start()
+    with tempfile.TemporaryDirectory() as folder:
+        bot = start_bot(api, Path(folder))
+        try:
+            messages = drive(api, schedule(chats, 1, chats / rate))
+            settle(api, len(messages), timeout=60 + len(messages) / 20)
+            peak_rss_mb, cpu_seconds = peak_rss(bot.pid), cpu_time(bot.pid)
+        finally:
+            stop(bot)
+        state = Path(folder) / STATE_FILE
+        figures: dict[str, Any] = {
+            "conversations_stored": count_rows(state, "chats"),
+            "db_kb_after_run": round(database_bytes(state) / 1024, 1),
+        }
+        time.sleep(ttl_seconds + 0.5)  # every conversation is now idle for longer than the TTL
+        bot = start_bot(api, Path(folder), CONVERSATION_TTL_HOURS=str(ttl_seconds / 3600))
+        try:
+            figures["db_kb_after_ttl"] = round(database_bytes(state) / 1024, 1)
+            figures["conversations_after_ttl"] = count_rows(state, "chats")
+        finally:
+            stop(bot)
+            api.stop()
+    report = measure("chats", api, messages, peak_rss_mb, cpu_seconds)
+    if unlimited is not None:
+        figures["p99_over_unlimited_p99"] = round(report.p99_ms / unlimited.p99_ms, 2)
+    report.figures = figures
+    return report
+
+
+def run_kill(chats: int, rate: float) -> Report:
+    """Ask from many chats, SIGKILL the bot halfway, restart it, and check the database."""
+    api = FakeBotApi(TOKEN).start()
+    plan = schedule(chats, 1, chats / rate)
+    with tempfile.TemporaryDirectory() as folder:
+        state = Path(folder) / STATE_FILE
+        bot = start_bot(api, Path(folder))
+        try:
+            messages = drive(api, plan[: len(plan) // 2])
+            bot.send_signal(signal.SIGKILL)
+            bot.wait(30)
+            killed_at = time.monotonic()
+            answered_before = {c.params["chat_id"] for c in api.sent() if c.at < killed_at}
+            bot = start_bot(api, Path(folder))
+            messages += drive(api, plan[len(plan) // 2 :])
+            settle(api, len(messages), timeout=60 + len(messages) / 20)
+            peak_rss_mb, cpu_seconds = peak_rss(bot.pid), cpu_time(bot.pid)
+        finally:
+            stop(bot)
+            api.stop()
+        stored = chats_with_conversations(state)
+    report = measure("kill", api, messages, peak_rss_mb, cpu_seconds)
+    report.figures = {
+        "answered_before_kill": len(answered_before),
+        "their_conversations_kept": len(answered_before & stored),
+        "lost_at_kill": report.lost,  # taken by the killed bot, not answered: never twice instead
+    }
+    return report
+
+
+def run_yardstick(questions: int, rounds: int = 2) -> Report:
+    """A burst of group questions to our bot, then to the bare bot, rounds times in turn (other
+    work on the machine comes and goes); ours / bare answered per second, over all rounds."""
+    runs: dict[str, list[Report]] = {"ours": [], "bare": []}
+    for _ in range(rounds):
+        for name in runs:
+            command = None if name == "ours" else [sys.executable, str(BARE_BOT)]
+            runs[name].append(burst_once(name, questions, command))
+    ours, bare = runs["ours"], runs["bare"]
+    report = ours[-1]
+    report.run = "yardstick"
+    report.figures = {
+        "ours_answered_per_second": [r.answered_per_second for r in ours],
+        "bare_answered_per_second": [r.answered_per_second for r in bare],
+        "ours_cpu_ms_per_update": [r.bot_cpu_ms_per_update for r in ours],
+        "bare_cpu_ms_per_update": [r.bot_cpu_ms_per_update for r in bare],
+        "bare_lost": sum(r.lost for r in bare),
+        "ours_over_bare": round(_total_rate(ours) / _total_rate(bare), 2),
+    }
+    return report
+
+
+def burst_once(name: str, questions: int, command: list[str] | None) -> Report:
+    """Push questions from as many group chats at once to a fresh bot; measure it."""
+    api = FakeBotApi(TOKEN).start()
+    with tempfile.TemporaryDirectory() as folder:
+        bot = start_bot(api, Path(folder), command=command)
+        try:
+            messages = drive(api, schedule(questions, 1, 0))
+            settle(api, len(messages), timeout=60 + len(messages) / 20)
+            peak_rss_mb, cpu_seconds = peak_rss(bot.pid), cpu_time(bot.pid)
+        finally:
+            stop(bot)
+            api.stop()
+    return measure(name, api, messages, peak_rss_mb, cpu_seconds)
+
+
+def _total_rate(reports: list[Report]) -> float:
+    """Return the updates answered per second over several runs together."""
+    seconds = sum(r.updates / r.answered_per_second for r in reports)
+    return sum(r.updates for r in reports) / seconds
+
+
+# Driving a bot.
+
+
+def start_bot(
+    api: FakeBotApi, folder: Path, command: list[str] | None = None, **settings: str
+) -> subprocess.Popen[bytes]:
+    """Start `article-bot run` (or command) in folder against api; return once it polls."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(folder),
+        "ARTICLE_BOT_CACHE": os.environ.get("ARTICLE_BOT_CACHE", str(Path.home() / ".cache" / "article-bot")),
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": api.base_url,
-        "FLOOD_LIMITS": flood_limits,
-        "RATE_LIMIT_PER_MINUTE": "0",  # the per-user question limit would only get in the way
+        "ARTICLE_BOT_STATE": str(folder / STATE_FILE),
+        "FLOOD_LIMITS": "off",
+        "RATE_LIMIT_PER_MINUTE": "0",  # the per-sender question limit would only get in the way
         "LOG_LEVEL": "WARNING",
+        **settings,
     }
-    bot = subprocess.Popen([str(ARTICLE_BOT), "run"], cwd=folder, env=env)
+    before = len(api.calls("deleteWebhook"))
+    bot = subprocess.Popen(command or [str(ARTICLE_BOT), "run"], cwd=folder, env=env)
     # deleteWebhook comes just before polling starts (a getUpdates is recorded only when it returns).
-    api.wait_for(lambda: api.calls("deleteWebhook"), timeout=30, message="for the bot to start")
+    api.wait_for(lambda: len(api.calls("deleteWebhook")) > before, timeout=60, message="for the bot to start")
     return bot
 
 
-def drive(api: FakeBotApi, chats: int, questions: int, interval: float) -> list[dict]:
-    """Push every chat's questions on schedule; return the messages pushed."""
-    schedule = sorted(
+def stop(bot: subprocess.Popen[bytes]) -> None:
+    """Stop the bot as systemd would: SIGTERM, then SIGKILL after 30 s."""
+    if bot.poll() is None:
+        bot.send_signal(signal.SIGTERM)
+        try:
+            bot.wait(30)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+            bot.wait()
+
+
+def schedule(chats: int, questions: int, interval: float) -> list[tuple[float, int, int]]:
+    """Return (seconds from the start, chat, round) for every question, chats spread over interval."""
+    return sorted(
         (round_ * interval + chat * interval / chats, chat, round_)
         for chat in range(chats)
         for round_ in range(questions)
     )
+
+
+def drive(api: FakeBotApi, plan: list[tuple[float, int, int]]) -> list[dict]:
+    """Push each question of plan on time; return the messages pushed."""
     pushed = []
-    started = time.monotonic()
-    for at, chat, round_ in schedule:
+    started = time.monotonic() - (plan[0][0] if plan else 0)
+    for at, chat, round_ in plan:
         delay = started + at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
@@ -140,12 +301,19 @@ def drive(api: FakeBotApi, chats: int, questions: int, interval: float) -> list[
     return pushed
 
 
-def settle(api: FakeBotApi, expected: int, timeout: float) -> None:
-    """Wait until every update was answered (or timeout), then a moment more for duplicates."""
+def settle(api: FakeBotApi, expected: int, timeout: float, quiet: float = 15.0) -> None:
+    """Wait until every update was answered, or nothing was sent for quiet seconds (the kill run
+    loses some), or timeout; then a moment more for duplicates."""
     deadline = time.monotonic() + timeout
-    while len(api.sent()) < expected and time.monotonic() < deadline:
+    sent, last_change = len(api.sent()), time.monotonic()
+    while sent < expected and time.monotonic() < min(deadline, last_change + quiet):
         time.sleep(0.1)
+        if len(api.sent()) != sent:
+            sent, last_change = len(api.sent()), time.monotonic()
     time.sleep(1.0)
+
+
+# Measuring.
 
 
 def peak_rss(pid: int) -> float:
@@ -160,6 +328,24 @@ def cpu_time(pid: int) -> float:
     """Return the CPU seconds (user + system) the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_bytes(path: Path) -> int:
+    """Return the size of the SQLite database at path with its WAL."""
+    files = [path, path.with_name(path.name + "-wal")]
+    return sum(f.stat().st_size for f in files if f.exists())
+
+
+def count_rows(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def chats_with_conversations(path: Path) -> set[int]:
+    """Return the chats whose stored conversation has at least one turn."""
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT chat_id, state FROM chats").fetchall()
+    return {chat_id for chat_id, state in rows if json.loads(state).get("turns")}
 
 
 def measure(
@@ -211,6 +397,9 @@ def print_table(reports: list[Report]) -> None:
             f"{r.p99_ms:>9.1f} {r.lost:>5} {r.duplicated:>4} {r.flood_429s:>5} {r.peak_rss_mb:>7.1f} "
             f"{r.bot_cpu_ms_per_update:>10.2f}"
         )
+    for r in reports:
+        if r.figures:
+            print(f"{r.run}: " + ", ".join(f"{name} {value}" for name, value in r.figures.items()))
 
 
 if __name__ == "__main__":

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from ..index.content import default_content_path
+from ..index.content import default_content_path, load_articles
 from ..index.engine import Engine
 from ..index.errors import ArticleBotError
-
+from ..index.vectors import cache_folder
 from .console import ConsoleSession, console
+from .settings import max_article_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("run", "check"):
-        from . import telegram_bot
+        from . import run  # python-telegram-bot is imported only for the Telegram commands
 
-        runner = telegram_bot.run if args.command == "run" else telegram_bot.check
+        runner = run.run if args.command == "run" else run.check
         return runner(args.content)
-    engine = Engine.from_path(default_content_path(args.content))
+    engine = _console_engine(args.content, os.environ)
     if args.command == "console":
         return console(engine, args.json)
     if args.command == "ask":
@@ -88,6 +91,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     print(json.dumps(metrics))
     print(format_metrics(metrics))
     return 0
+
+
+def _console_engine(content: str | None, environ: Mapping[str, str]) -> Engine:
+    """Load the content for console, ask and eval: --content, else ARTICLE_BOT_CONTENT, else the
+    bundled article; MAX_ARTICLE_BYTES and ARTICLE_BOT_CACHE from the environment, as for run."""
+    path = default_content_path(content, environ=dict(environ))
+    limit = max_article_bytes(environ.get("MAX_ARTICLE_BYTES", "").strip() or None)
+    return Engine(load_articles(path, max_bytes=limit), cache=cache_folder(environ))
 
 
 if __name__ == "__main__":

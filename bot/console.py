@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
@@ -14,7 +15,6 @@ from typing import TextIO
 from ..index.engine import Engine
 from ..index.errors import ArticleBotError
 from ..index.model import Conversation
-
 from .texts import about_text, answer_json, help_text, source_text
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class ConsoleSession:
         name, _, argument = text.partition(" ")
         name = name.split("@", 1)[0].lower()
         if name in ("/help", "/start"):
-            return _notice(help_text(self.engine))
+            return _notice(help_text())
         if name == "/about":
             return _notice(about_text(self.engine))
         if name == "/reset":
@@ -123,6 +123,10 @@ def _wrapped(text: str) -> str:
 def console(engine: Engine, as_json: bool) -> int:
     """Run the console: interactive on a terminal, line by line from a pipe."""
     session = ConsoleSession(engine)
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        # One byte that is not UTF-8 (a pasted Latin-1 quote, binary piped in by mistake) must
+        # not end the session with a traceback: it reads as U+FFFD and the line is answered.
+        sys.stdin.reconfigure(errors="replace")
     if sys.stdin.isatty() and not as_json:
         interactive(session)
     else:

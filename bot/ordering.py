@@ -15,15 +15,19 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from .intake import Intake
+
 MAX_CONCURRENT_UPDATES = 256
 
 
 class PerChatOrder(BaseUpdateProcessor):
     """Process updates concurrently, but those of one chat (or inline user) one after another."""
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES):
-        """Allow up to max_concurrent_updates updates in progress at once."""
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES, intake: Intake | None = None):
+        """Allow up to max_concurrent_updates updates in progress at once; tell intake of each
+        update finished."""
         super().__init__(max_concurrent_updates)
+        self.intake = intake
         self._locks: dict[object, asyncio.Lock] = {}
         self._users: dict[object, int] = {}  # updates holding or waiting for each lock
 
@@ -36,6 +40,8 @@ class PerChatOrder(BaseUpdateProcessor):
             async with lock:  # asyncio.Lock is fair: waiters get it in arrival order
                 await coroutine
         finally:
+            if self.intake is not None:
+                self.intake.finished()
             self._users[key] -= 1
             if not self._users[key]:  # the chat has nothing queued: forget its lock
                 del self._users[key], self._locks[key]

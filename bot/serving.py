@@ -98,7 +98,7 @@ class Service:
 
     async def _start_receiving(self) -> None:
         application, settings = self.application, self.settings
-        await application.initialize()  # getMe; loads the persisted conversations
+        await application.initialize()  # getMe
         if application.post_init is not None:
             await application.post_init(application)
         if not settings.webhook_mode:
@@ -124,7 +124,7 @@ class Service:
         )
 
     async def _shut_down(self) -> None:
-        # Stop taking updates first, then answer what was taken, then save the conversations.
+        # Stop taking updates first, then answer what was taken, then close the state store.
         application = self.application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
@@ -133,6 +133,8 @@ class Service:
         if application.running:
             await application.stop()
         await application.shutdown()
+        if application.post_shutdown is not None:  # as PTB's run_polling does
+            await application.post_shutdown(application)
 
     def _api_host(self) -> str:
         # The base URL without the token (PTB appends it); never log the full request URL.

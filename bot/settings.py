@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -10,16 +11,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
+from dotenv.parser import parse_stream
+
 from ..index.errors import ConfigError
+from ..index.vectors import cache_folder
 
 ENV_FILE = ".env"
-DEFAULT_STATE_FILE = "article-bot-state.pickle"
+DEFAULT_STATE_FILE = "article-bot-state.sqlite3"
+DEFAULT_CONVERSATION_TTL_HOURS = 24 * 7
+# An article larger than this is refused with a one-line error: a news article is tens of
+# kilobytes, and a path to /dev/zero or a huge dump must not fill the memory.
+DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 
 # BotFather tokens are "<bot id>:<35 url-safe characters>"; allow some slack on the length.
 _TOKEN_SHAPE = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{30,50}")
 # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a webhook secret_token.
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 TOKEN_HELP = (
@@ -42,6 +50,9 @@ class Settings:
     webhook_port: int = 8443
     rate_limit_per_minute: int = 20
     state_path: Path = Path(DEFAULT_STATE_FILE)
+    conversation_ttl_hours: float = DEFAULT_CONVERSATION_TTL_HOURS
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+    cache_folder: Path = Path("~/.cache/article-bot")  # where sentence vectors are cached
     log_level: str = "INFO"
     admin_user_ids: frozenset[int] = frozenset()
     allowed_chat_ids: frozenset[int] = frozenset()
@@ -56,6 +67,11 @@ class Settings:
     def webhook_path(self) -> str:
         """Return the path the webhook server listens on: the path of WEBHOOK_URL."""
         return urlsplit(self.webhook_url or "").path.strip("/")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Return the values no log line may show: the token and the webhook secret."""
+        return tuple(secret for secret in (self.token, self.webhook_secret) if secret)
 
     def __repr__(self) -> str:
         # The token must not end up in a log line or a traceback through repr().
@@ -76,29 +92,20 @@ def load_settings(
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """Parse a .env file of NAME=value lines ('#' comments, optional quotes); {} if it is absent."""
+    """Parse a .env file with python-dotenv ({} if it is absent); raise ConfigError on a bad line."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read ({error})") from None
-    values = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = _ENV_LINE.fullmatch(line)
-        if not match:
-            raise ConfigError(f"{path} line {number}: expected NAME=value")
-        values[match.group(1)] = _unquote(match.group(2).strip())
-    return values
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return re.sub(r"\s+#.*$", "", value)  # a comment after an unquoted value
+    # python-dotenv only logs a line it cannot parse and goes on; a setting silently dropped
+    # (the token, say) would be reported as missing, so the line is named here instead.
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise ConfigError(f"{path} line {binding.original.line}: expected NAME=value")
+    values = dotenv_values(stream=io.StringIO(text))
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def settings_from(values: Mapping[str, str], content: str | None = None) -> Settings:
@@ -132,12 +139,21 @@ def settings_from(values: Mapping[str, str], content: str | None = None) -> Sett
             "RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20, low=0, high=10_000
         ),
         state_path=Path(get("ARTICLE_BOT_STATE") or DEFAULT_STATE_FILE).expanduser(),
+        conversation_ttl_hours=_hours("CONVERSATION_TTL_HOURS", get("CONVERSATION_TTL_HOURS")),
+        max_article_bytes=max_article_bytes(get("MAX_ARTICLE_BYTES")),
+        # ARTICLE_BOT_CACHE, else the XDG cache folder: read here, so that a value in .env counts.
+        cache_folder=cache_folder({name: value for name, value in values.items() if value.strip()}),
         log_level=log_level,
         admin_user_ids=_ids("ADMIN_USER_IDS", get("ADMIN_USER_IDS")),
         allowed_chat_ids=_ids("ALLOWED_CHAT_IDS", get("ALLOWED_CHAT_IDS")),
         flood_limits=_switch("FLOOD_LIMITS", get("FLOOD_LIMITS"), default=True),
         request_timeout=_integer("TELEGRAM_TIMEOUT", get("TELEGRAM_TIMEOUT"), 10, low=1, high=300),
     )
+
+
+def max_article_bytes(value: str | None) -> int:
+    """Return MAX_ARTICLE_BYTES from its text (None: the default); raise ConfigError if invalid."""
+    return _integer("MAX_ARTICLE_BYTES", value, DEFAULT_MAX_ARTICLE_BYTES, low=1, high=2**40)
 
 
 def log_level_number(settings: Settings) -> int:
@@ -190,6 +206,19 @@ def _integer(name: str, value: str | None, default: int, *, low: int, high: int)
     if not low <= number <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, not {number}")
     return number
+
+
+def _hours(name: str, value: str | None) -> float:
+    if value is None:
+        return DEFAULT_CONVERSATION_TTL_HOURS
+    try:
+        hours = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of hours, not {value!r}") from None
+    # A year at most; fractions of an hour are for tests and benchmarks.
+    if not 0 < hours <= 24 * 366:
+        raise ConfigError(f"{name} must be more than 0 and at most 8784 hours, not {value}")
+    return hours
 
 
 def _switch(name: str, value: str | None, *, default: bool) -> bool:

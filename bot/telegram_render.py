@@ -17,38 +17,25 @@ from telegram.constants import ParseMode
 
 from ..index.engine import Engine
 from ..index.model import Answer, Citation, Passage
-
 from .stats import StatsSnapshot
-from .texts import EXAMPLE_HINT, about_text, example_questions, help_text, passage_label
+from .texts import (
+    EXAMPLE_HINT,
+    about_text,
+    answer_span,
+    closest_text,
+    example_questions,
+    help_text,
+    passage_label,
+)
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit on a message's text
 MAX_CALLBACK_DATA_BYTES = 64  # Telegram's limit on an inline button's callback_data
+MAX_ALERT_CHARS = 200  # Telegram's limit on the text of a callback query's answer
 MAX_INLINE_TITLE_CHARS = 100  # longer titles are cut off by the clients anyway
 BUTTONS_PER_ROW = 4
 EXCERPT_CHARS = 90
 SOURCE_CALLBACK = "src"
 
-# Telegram's HTML parser knows these tags only; anything else in a message is an error.
-ALLOWED_TAGS = frozenset(
-    {
-        "b",
-        "strong",
-        "i",
-        "em",
-        "u",
-        "ins",
-        "s",
-        "strike",
-        "del",
-        "span",
-        "tg-spoiler",
-        "a",
-        "code",
-        "pre",
-        "blockquote",
-        "tg-emoji",
-    }
-)
 _PIECE = re.compile(r"<[^>]*>|&#?\w+;|[^<&]")
 
 
@@ -65,13 +52,25 @@ def text_html(text: str) -> str:
 def answer_html(engine: Engine, answer: Answer) -> str:
     """Render an answer: the quoted sentences with [n] markers, then one line per source."""
     if answer.abstained:
+        closest = closest_text(engine, answer)
+        first_line = escape(f"{answer.text} {closest}" if closest else answer.text)
         hint = f"\n<i>{escape(answer.hint)}</i>" if answer.hint else ""
-        return f"{escape(answer.text)}{hint}"
-    lines = [escape(answer.text)]
+        return f"{first_line}{hint}"
+    lines = [_with_span_in_bold(answer)]
     if answer.citations:
         lines += ["", "<b>Sources</b>"]
         lines += [_source_line(engine, citation) for citation in answer.citations]
     return "\n".join(lines)
+
+
+def _with_span_in_bold(answer: Answer) -> str:
+    """Escape the answer's text, with the exact answer (its span) in bold when it has one."""
+    span = answer_span(answer)
+    if span is None:
+        return escape(answer.text)
+    start, end = span
+    text = answer.text
+    return f"{escape(text[:start])}<b>{escape(text[start:end])}</b>{escape(text[end:])}"
 
 
 def _source_line(engine: Engine, citation: Citation) -> str:
@@ -138,18 +137,28 @@ def milliseconds(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds * 1000:.1f} ms"
 
 
-def help_html(engine: Engine) -> str:
+def help_html() -> str:
     """Render the shared help text."""
-    return escape(help_text(engine))
+    return escape(help_text())
 
 
-def source_keyboard(engine: Engine, citations: Sequence[Citation]) -> InlineKeyboardMarkup | None:
-    """Return one "¶N" button per cited passage (rows of four), or None when nothing is cited."""
+def alert_text(text: str) -> str:
+    """Return text cut to what Telegram shows in a button's alert."""
+    return excerpt(text, MAX_ALERT_CHARS - 1)
+
+
+def answer_keyboard(engine: Engine, answer: Answer) -> InlineKeyboardMarkup | None:
+    """Return the answer's buttons: one per cited passage, or the closest passage of an abstention."""
+    if answer.abstained:
+        return source_keyboard(engine, [answer.closest] if answer.closest is not None else [])
+    return source_keyboard(engine, [c.passage for c in answer.citations])
+
+
+def source_keyboard(engine: Engine, passages: Sequence[Passage]) -> InlineKeyboardMarkup | None:
+    """Return one "¶N" button per passage (rows of four), or None when there are none."""
     buttons = [
-        InlineKeyboardButton(
-            passage_label(engine, c.passage), callback_data=source_callback_data(engine, c.passage)
-        )
-        for c in citations
+        InlineKeyboardButton(passage_label(engine, p), callback_data=source_callback_data(engine, p))
+        for p in passages
     ]
     if not buttons:
         return None

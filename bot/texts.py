@@ -11,14 +11,14 @@ from ..index.model import Answer, Passage
 EXAMPLE_HINT = "Ask a question about the article, for example:"
 
 
-def help_text(engine: Engine, ask_prefix: str = "") -> str:
+def help_text() -> str:
     """Return the help: how to ask, and the commands."""
     return "\n".join(
         [
             "Ask me a question about the article and I answer with sentences quoted from it, each "
             "cited [n] to the passage it comes from. When the article doesn't say, I tell you so.",
             "",
-            f"{ask_prefix}Commands:",
+            "Commands:",
             "/ask QUESTION – ask a question (in groups)",
             "/about – which articles I know",
             "/source N – the full text of passage N",
@@ -55,10 +55,25 @@ def _label(engine: Engine, passage: Passage) -> str:
     return passage.label
 
 
+def closest_text(engine: Engine, answer: Answer) -> str:
+    """Return "The closest the article comes is ¶N." for an abstention that came close, else ""."""
+    if not answer.abstained or answer.closest is None:
+        return ""
+    return f"The closest the article comes is {passage_label(engine, answer.closest)}."
+
+
+def answer_span(answer: Answer) -> tuple[int, int] | None:
+    """Return the answer's span if it lies within its text, else None (nothing to show in bold)."""
+    if answer.abstained or answer.span is None:
+        return None
+    start, end = answer.span
+    return (start, end) if 0 <= start < end <= len(answer.text) else None
+
+
 def reply_text(engine: Engine, answer: Answer) -> str:
     """Render an answer as plain text: the answer, then each cited source."""
     if answer.abstained:
-        return f"{answer.text} {answer.hint}".strip()
+        return " ".join(part for part in (answer.text, closest_text(engine, answer), answer.hint) if part)
     lines = [answer.text]
     if answer.citations:
         lines += ["", "Sources:"]
@@ -67,8 +82,8 @@ def reply_text(engine: Engine, answer: Answer) -> str:
 
 
 def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
-    """Render an answer as the console's JSON object."""
-    return {
+    """Render an answer as the console's JSON object ("closest" and "span" only when set)."""
+    result: dict[str, object] = {
         "reply": reply_text(engine, answer),
         "answer": answer.answer_text,
         "abstained": answer.abstained,
@@ -82,6 +97,18 @@ def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
             for c in answer.citations
         ],
     }
+    if answer.abstained and answer.closest is not None:
+        passage = answer.closest
+        result["closest"] = {
+            "article": passage.article_title,
+            "passage": passage.label,
+            "number": passage.number,
+            "text": passage.text,
+        }
+    span = answer_span(answer)
+    if span is not None:
+        result["span"] = list(span)
+    return result
 
 
 def example_questions(engine: Engine, count: int = 3) -> list[str]:

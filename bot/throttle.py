@@ -1,9 +1,10 @@
-"""How many questions a user may ask a minute: past the limit, one "slow down", then quiet."""
+"""How many questions a sender may ask a minute: past the limit, one "slow down", then quiet."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Hashable
 from enum import Enum
 
 
@@ -14,29 +15,46 @@ class Verdict(Enum):
 
 
 class QuestionThrottle:
-    """Count each user's questions in the last minute: past the limit, warn once, then be quiet."""
+    """Count each sender's questions in the last minute: past the limit, warn once, then be quiet."""
 
-    def __init__(self, per_minute: int, window_seconds: float = 60.0, clock=time.monotonic):
-        """Allow per_minute questions per user in any window (0 turns the limit off)."""
+    def __init__(
+        self, per_minute: int, window_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ):
+        """Allow per_minute questions per sender in any window (0 turns the limit off)."""
         self.per_minute = per_minute
         self.window_seconds = window_seconds
         self.clock = clock
-        self._asked: dict[int, deque[float]] = {}
-        self._warned: set[int] = set()
+        self._asked: dict[Hashable, deque[float]] = {}
+        self._warned: set[Hashable] = set()
+        self._next_sweep = clock() + window_seconds
 
-    def check(self, user_id: int) -> Verdict:
-        """Record a question from user_id and say whether to answer it."""
+    def check(self, sender: Hashable) -> Verdict:
+        """Record a question from sender and say whether to answer it."""
         if not self.per_minute:
             return Verdict.ANSWER
         now = self.clock()
-        asked = self._asked.setdefault(user_id, deque())
+        if now >= self._next_sweep:
+            self._sweep(now)
+        asked = self._asked.setdefault(sender, deque())
         while asked and now - asked[0] >= self.window_seconds:
             asked.popleft()
         if len(asked) < self.per_minute:
             asked.append(now)
-            self._warned.discard(user_id)
+            self._warned.discard(sender)
             return Verdict.ANSWER
-        if user_id in self._warned:
+        if sender in self._warned:
             return Verdict.IGNORE
-        self._warned.add(user_id)
+        self._warned.add(sender)
         return Verdict.WARN
+
+    def __len__(self) -> int:
+        return len(self._asked)
+
+    def _sweep(self, now: float) -> None:
+        # Once a window: senders with nothing in the last minute hold no state worth keeping,
+        # so the table holds the last minute's senders however many have ever asked.
+        idle = [s for s, asked in self._asked.items() if not asked or now - asked[-1] >= self.window_seconds]
+        for sender in idle:
+            del self._asked[sender]
+            self._warned.discard(sender)
+        self._next_sweep = now + self.window_seconds

@@ -44,9 +44,14 @@ class Engine:
     """Answers questions about a set of articles."""
 
     def __init__(
-        self, articles: Sequence[Article], tuning: Tuning | None = None, ranker: Forest | None = None
+        self,
+        articles: Sequence[Article],
+        tuning: Tuning | None = None,
+        ranker: Forest | None = None,
+        cache: Path | None = None,
     ):
-        """Index the articles' passages; answer with the given ranker, by default the bundled one."""
+        """Index the articles' passages (sentence vectors cached in the folder cache, by default
+        vectors.cache_folder()); answer with the given ranker, by default the bundled one."""
         started = time.perf_counter()
         self.articles = tuple(articles)
         self.tuning = tuning or Tuning()
@@ -61,7 +66,7 @@ class Engine:
         )
         self.ranker = ranker or forest()
         self.vectors = SentenceVectors(
-            [[s for p in article.passages for s in p.sentences] for article in self.articles]
+            [[s for p in article.passages for s in p.sentences] for article in self.articles], folder=cache
         ).matrix
         self.build_seconds = time.perf_counter() - started
         logger.info(

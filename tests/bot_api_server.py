@@ -195,6 +195,13 @@ class FakeBotApi:
         self._loop.call_soon_threadsafe(self._add_update, update)
         return update_id
 
+    def push_raw(self, fields: dict[str, Any]) -> int:
+        """Queue an update as given (numbered like the others), even one PTB cannot parse."""
+        update_id = next(self._ids)
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._add_update, {"update_id": update_id, **fields})
+        return update_id
+
     def update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Return an update for webhook tests (not queued), numbered like pushed ones."""
         self._remember_payload(kind, payload)

@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot_api_server import TOKEN, FakeBotApi
-from running_bot import RunningBot
-
 from article_bot.bot.settings import Settings, settings_from
 from article_bot.index.content import default_content_path
 from article_bot.index.engine import Engine
+from bot_api_server import TOKEN, FakeBotApi
+from running_bot import RunningBot
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,12 +35,13 @@ def api() -> Iterator[FakeBotApi]:
 
 
 @pytest.fixture
-def make_settings(api: FakeBotApi, tmp_path: Path):
+def make_settings(api: FakeBotApi, tmp_path: Path, vector_cache: Path):
     def make(**environment: str) -> Settings:
         values = {
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": api.base_url,
-            "ARTICLE_BOT_STATE": str(tmp_path / "state.pickle"),
+            "ARTICLE_BOT_STATE": str(tmp_path / "state.sqlite3"),
+            "ARTICLE_BOT_CACHE": str(vector_cache),
             **environment,
         }
         return settings_from(values)

@@ -10,11 +10,10 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from bot_api_server import FakeBotApi
-
-from article_bot.bot import telegram_bot
+from article_bot.bot import application
 from article_bot.bot.settings import Settings
 from article_bot.index.engine import Engine
+from bot_api_server import FakeBotApi
 
 
 class RunningBot:
@@ -22,8 +21,8 @@ class RunningBot:
 
     def __init__(self, settings: Settings, engine: Engine):
         self.settings = settings
-        self.application = telegram_bot.build_application(settings, engine)
-        self.service = telegram_bot.service(self.application, settings, poll_timeout=1, stop_signals=())
+        self.application = application.build_application(settings, engine)
+        self.service = application.service(self.application, settings, poll_timeout=1, stop_signals=())
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._serve, daemon=True)
 

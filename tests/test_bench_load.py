@@ -17,15 +17,25 @@ ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 def test_every_run_is_reported_with_no_reply_lost_or_duplicated():
     result = subprocess.run(
         [sys.executable, str(BENCH), "--chats", "3", "--questions", "1", "--interval", "0.1",
-         "--json"],
-        capture_output=True, text=True, timeout=120,
+         "--many-chats", "30", "--burst", "10", "--ttl-seconds", "0.5", "--json"],
+        capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    reports = {r["run"]: r for r in map(json.loads, result.stdout.splitlines())}
 
-    assert [r["run"] for r in reports] == ["flood", "unlimited", "burst"]
-    for report in reports:
-        assert report["updates"] == 3
-        assert report["lost"] == 0 and report["duplicated"] == 0
+    assert list(reports) == ["flood", "unlimited", "burst", "chats", "kill", "yardstick"]
+    for name, report in reports.items():
+        assert report["updates"] == {"chats": 30, "kill": 30, "yardstick": 10}.get(name, 3)
+        assert report["duplicated"] == 0
         assert report["answered_per_second"] > 0 and report["p99_ms"] >= report["p50_ms"] > 0
         assert report["peak_rss_mb"] > 0
+        if name != "kill":  # the killed bot may take updates it never answers
+            assert report["lost"] == 0
+    chats = reports["chats"]["figures"]
+    assert chats["conversations_stored"] == 30 and chats["conversations_after_ttl"] == 0
+    assert chats["db_kb_after_ttl"] <= chats["db_kb_after_run"]
+    kill = reports["kill"]["figures"]
+    assert kill["their_conversations_kept"] == kill["answered_before_kill"] > 0
+    yardstick = reports["yardstick"]["figures"]
+    assert yardstick["bare_lost"] == 0 and yardstick["ours_over_bare"] > 0
+    assert len(yardstick["bare_answered_per_second"]) == 2

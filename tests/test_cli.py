@@ -191,3 +191,39 @@ def test_bad_content_is_one_line_on_stderr_naming_the_file(tmp_path, case, comma
     (line,) = result.stderr.splitlines()
     assert line.startswith("article-bot: ")
     assert str(path) in line
+
+
+def test_a_byte_that_is_not_utf8_on_a_piped_console_is_read_as_a_replacement_character():
+    env = {k: v for k, v in os.environ.items() if k != "ARTICLE_BOT_CONTENT"}
+    result = subprocess.run(
+        [str(ARTICLE_BOT), "console", "--json"],
+        input=b"Who is Carlos \xff Mesa?\n\xfe\xff\n/about\n",
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    replies = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert len(replies) == 3
+    assert TITLE in replies[2]["reply"]
+
+
+def test_max_article_bytes_and_the_cache_folder_come_from_the_environment(tmp_path):
+    article = tmp_path / "lithium.md"
+    article.write_text("# Lithium\n\nBolivia holds large lithium reserves in the Uyuni salt flat.\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "ARTICLE_BOT_CONTENT"}
+    command = [str(ARTICLE_BOT), "ask", "--content", str(article), "Where is the lithium?"]
+
+    bad = subprocess.run(command, env={**env, "MAX_ARTICLE_BYTES": "lots"}, capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr == "article-bot: MAX_ARTICLE_BYTES must be a whole number, not 'lots'\n"
+
+    cache = tmp_path / "cache"
+    good = subprocess.run(
+        command, env={**env, "ARTICLE_BOT_CACHE": str(cache)}, capture_output=True, text=True
+    )
+    assert good.returncode == 0, good.stderr
+    assert "Uyuni" in good.stdout
+    assert len(list(cache.glob("*.npy"))) == 1  # the new article's vectors were cached there

@@ -37,6 +37,8 @@ SETTINGS = {
     "RATE_LIMIT_PER_MINUTE",
     "ARTICLE_BOT_STATE",
     "ARTICLE_BOT_CACHE",
+    "CONVERSATION_TTL_HOURS",
+    "MAX_ARTICLE_BYTES",
     "LOG_LEVEL",
     "ADMIN_USER_IDS",
     "ALLOWED_CHAT_IDS",
@@ -119,7 +121,7 @@ def test_unit_persists_state_in_its_state_directory():
     assert service["Service.StateDirectory"] == ["article-bot"]
     assert service["Service.WorkingDirectory"] == ["/var/lib/article-bot"]
     environment = " ".join(service["Service.Environment"]).split()
-    assert "ARTICLE_BOT_STATE=/var/lib/article-bot/state.pickle" in environment
+    assert "ARTICLE_BOT_STATE=/var/lib/article-bot/state.sqlite3" in environment
 
 
 def test_unit_caches_sentence_vectors_in_its_cache_directory():
@@ -182,7 +184,7 @@ def test_content_is_baked_in_and_overridable_by_a_mounted_folder():
 
     assert ("COPY", "content /content") in final
     assert "ARTICLE_BOT_CONTENT=/content" in environment
-    assert "ARTICLE_BOT_STATE=/var/lib/article-bot/state.pickle" in environment
+    assert "ARTICLE_BOT_STATE=/var/lib/article-bot/state.sqlite3" in environment
     assert ("VOLUME", '["/var/lib/article-bot"]') in final
     for instruction, arguments in dockerfile_stages(DOCKERFILE.read_text(encoding="utf-8"))[0]:
         if instruction == "COPY":

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
-from bot_api_server import ALICE, BOB, GROUP, TOKEN, inline_query, text_message
-from running_bot import ask_and_wait, free_port
-
-from article_bot.bot import telegram_bot
+from article_bot.bot import run
+from article_bot.bot.allow_list import NOT_SERVED
 from article_bot.index.engine import Engine
+from bot_api_server import ALICE, BOB, GROUP, TOKEN, callback_query, inline_query, text_message
+from running_bot import ask_and_wait, free_port
 
 ADMIN = str(ALICE["id"])
 NORTHTOWN = """# Northtown re-elects its mayor
@@ -78,10 +77,16 @@ def test_reload_swaps_in_new_content_and_keeps_the_old_when_the_new_is_broken(ap
     assert ask_and_wait(api, text_message("Who is Bob Jones?"))["text"].startswith("The article doesn't say.")
 
 
-def settle(api) -> None:
-    """Let the bot finish what it fetched (updates of different chats run concurrently)."""
-    api.wait_for(lambda: api.pending_updates() == 0)
-    time.sleep(0.5)
+def handled_so_far(api, user: dict) -> None:
+    """Wait until the bot has handled everything user sent so far in their private chat.
+
+    One chat's updates are handled in order, and a button press is always answered (even from a
+    refused chat), so the answer to a press pushed last marks the end of what came before."""
+    press = callback_query(text_message("(a message of the bot's)", user=user), "src:1:1", user=user)
+    api.push("callback_query", press)
+    api.wait_for(
+        lambda: any(c.params["callback_query_id"] == press["id"] for c in api.calls("answerCallbackQuery"))
+    )
 
 
 def test_chats_off_the_allow_list_are_refused_once_then_ignored_even_after_a_restart(api, start_bot):
@@ -89,17 +94,18 @@ def test_chats_off_the_allow_list_are_refused_once_then_ignored_even_after_a_res
     first = start_bot(**allowed)
     assert "Mesa" in ask_and_wait(api, text_message("/ask Who is Carlos Mesa?", GROUP))["text"]
     refusal = ask_and_wait(api, text_message("Who is Carlos Mesa?", user=BOB))
-    assert refusal["text"] == telegram_bot.NOT_SERVED
+    assert refusal["text"] == NOT_SERVED
     api.push("message", text_message("Who is Luis Arce?", user=BOB))
     api.push("message", text_message("/help", user=BOB))
-    settle(api)
+    handled_so_far(api, BOB)
+    assert len(api.sent(BOB["id"])) == 1
     first.stop()
 
     start_bot(**allowed)
     api.push("message", text_message("Hello?", user=BOB))
     # The admin's own private chat is served although it is not on the list.
     assert "Sources" in ask_and_wait(api, text_message("Who is Carlos Mesa?"))["text"]
-    settle(api)
+    handled_so_far(api, BOB)
     assert len(api.sent(BOB["id"])) == 1
 
 
@@ -134,7 +140,7 @@ def test_check_fails_on_broken_content_naming_the_file(api, tmp_path, monkeypatc
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("ARTICLE_BOT_CONTENT", str(tmp_path / "missing"))
 
-    assert telegram_bot.check(None) == 1
+    assert run.check(None) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"article-bot: {tmp_path / 'missing'}: no such file or folder\n"
@@ -149,7 +155,35 @@ def test_check_fails_when_the_bot_api_is_unreachable_without_printing_the_token(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.delenv("ARTICLE_BOT_CONTENT", raising=False)
 
-    assert telegram_bot.check(None) == 1
+    assert run.check(None) == 1
     error = capsys.readouterr().err
     assert error.startswith("article-bot: Telegram did not answer getMe: ")
     assert len(error.splitlines()) == 1 and TOKEN not in error
+
+
+def test_the_content_limits_and_cache_folder_reach_the_loader(monkeypatch, tmp_path):
+    from article_bot.bot import content
+    from article_bot.bot.settings import settings_from
+
+    seen: dict[str, object] = {}
+    real_load = content.load_articles
+
+    def load_articles(path, max_bytes=None):
+        seen["max_bytes"] = max_bytes
+        return real_load(path)
+
+    monkeypatch.setattr(content, "load_articles", load_articles)
+    settings = settings_from(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "MAX_ARTICLE_BYTES": "123456",
+            "ARTICLE_BOT_CACHE": str(tmp_path / "vectors"),
+            "ARTICLE_BOT_CONTENT": str(tmp_path / "articles"),
+        }
+    )
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "north.md").write_text(NORTHTOWN, encoding="utf-8")
+    engine = content.load_engine(settings)
+    assert seen["max_bytes"] == 123456
+    assert len(engine.passages) == 2
+    assert len(list((tmp_path / "vectors").glob("*.npy"))) == 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-
 from article_bot.bot.settings import load_settings, read_env_file, settings_from
 from article_bot.index.errors import ConfigError
 
@@ -18,7 +18,7 @@ def test_defaults_with_only_a_token():
     assert settings.webhook_mode is False and settings.base_url is None
     assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8443)
     assert settings.rate_limit_per_minute == 20 and settings.log_level == "INFO"
-    assert settings.state_path == Path("article-bot-state.pickle")
+    assert settings.state_path == Path("article-bot-state.sqlite3")
     assert settings.admin_user_ids == frozenset() == settings.allowed_chat_ids
     assert settings.flood_limits is True and settings.request_timeout == 10
 
@@ -34,7 +34,7 @@ def test_every_setting_is_read():
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": "8080",
             "RATE_LIMIT_PER_MINUTE": "5",
-            "ARTICLE_BOT_STATE": "/var/lib/bot/state.pickle",
+            "ARTICLE_BOT_STATE": "/var/lib/bot/state.sqlite3",
             "LOG_LEVEL": "debug",
             "ADMIN_USER_IDS": "12, 34",
             "ALLOWED_CHAT_IDS": "-1001234567890,56,",
@@ -49,7 +49,7 @@ def test_every_setting_is_read():
     assert settings.webhook_secret == "abc_DEF-123"
     assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8080)
     assert settings.rate_limit_per_minute == 5 and settings.log_level == "DEBUG"
-    assert settings.state_path == Path("/var/lib/bot/state.pickle")
+    assert settings.state_path == Path("/var/lib/bot/state.sqlite3")
     assert settings.admin_user_ids == {12, 34}
     assert settings.allowed_chat_ids == {-1001234567890, 56}
     assert settings.flood_limits is False and settings.request_timeout == 3
@@ -123,3 +123,82 @@ def test_a_missing_env_file_is_fine_and_a_broken_line_is_named(tmp_path):
     env_file.write_text("LOG_LEVEL=INFO\nthis is not a setting\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\.env line 2: expected NAME=value"):
         read_env_file(env_file)
+
+
+def test_the_new_settings_have_defaults_and_are_read():
+    defaults = settings_from({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert defaults.conversation_ttl_hours == 168
+    assert defaults.max_article_bytes == 5 * 1024 * 1024
+    assert defaults.cache_folder.name == "article-bot"
+    settings = settings_from(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "CONVERSATION_TTL_HOURS": "0.5",
+            "MAX_ARTICLE_BYTES": "1000",
+            "ARTICLE_BOT_CACHE": "/srv/cache",
+        }
+    )
+    assert settings.conversation_ttl_hours == 0.5 and settings.max_article_bytes == 1000
+    assert settings.cache_folder == Path("/srv/cache")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"CONVERSATION_TTL_HOURS": "0"}, "CONVERSATION_TTL_HOURS must be more than 0"),
+        ({"CONVERSATION_TTL_HOURS": "a week"}, "CONVERSATION_TTL_HOURS must be a number of hours"),
+        ({"MAX_ARTICLE_BYTES": "5MB"}, "MAX_ARTICLE_BYTES must be a whole number, not '5MB'"),
+        ({"MAX_ARTICLE_BYTES": "0"}, "MAX_ARTICLE_BYTES must be between 1"),
+    ],
+)
+def test_bad_new_settings_are_config_errors(values, expected):
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, **values})
+
+
+def test_the_cache_folder_in_env_file_counts(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nARTICLE_BOT_CACHE={tmp_path}/vectors\n", "utf-8")
+    assert load_settings(environ={}, env_file=env_file).cache_folder == tmp_path / "vectors"
+    from_environment = load_settings(environ={"ARTICLE_BOT_CACHE": "/elsewhere"}, env_file=env_file)
+    assert from_environment.cache_folder == Path("/elsewhere")
+
+
+# .env parsing: the cases python-dotenv's documentation lists.
+
+
+def parse(tmp_path: Path, text: str) -> dict[str, str]:
+    env_file = tmp_path / ".env"
+    env_file.write_text(text, encoding="utf-8")
+    return read_env_file(env_file)
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ('A="abc" # note', "abc"),  # a comment after a quoted value, quotes removed
+        ("A='abc' # note", "abc"),
+        ("A=abc # note", "abc"),
+        ("A=abc#not-a-comment", "abc#not-a-comment"),  # '#' starts a comment only after a space
+        ("export A=abc", "abc"),
+        ("A = abc", "abc"),
+        ('A="a \\"quoted\\" word"', 'a "quoted" word'),  # escapes in double quotes
+        ("A='single \\' quote'", "single ' quote"),
+        ('A="line one\\nline two"', "line one\nline two"),  # \n in double quotes is a newline
+        ("A='line one\\nline two'", "line one\\nline two"),  # ...and literal in single quotes
+        ("A=", ""),
+        ('A=""', ""),
+        ("A=${OTHER}-x", "other-x"),  # expanded from the file (and the environment)
+    ],
+)
+def test_env_file_values_as_python_dotenv_documents_them(tmp_path, line, value):
+    assert parse(tmp_path, f"OTHER=other\n{line}\n")["A"] == value
+
+
+def test_env_file_multi_line_values_comments_and_blank_lines(tmp_path):
+    values = parse(tmp_path, '# a comment\n\nKEY="first\nsecond"\n  # indented comment\nNEXT=2\n')
+    assert values == {"KEY": "first\nsecond", "NEXT": "2"}
+
+
+def test_a_name_without_a_value_is_ignored(tmp_path):
+    assert parse(tmp_path, "LONELY\nA=1\n") == {"A": "1"}

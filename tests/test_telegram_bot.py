@@ -16,6 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from article_bot.bot import run
+from article_bot.bot.answering import SLOW_DOWN
+from article_bot.bot.handlers import FAILED, NON_TEXT_HINT
+from article_bot.bot.logs import configure_logging
+from article_bot.index.engine import Engine
+from article_bot.index.model import Answer, Citation, Conversation, Turn
 from bot_api_server import (
     ALICE,
     BOB,
@@ -29,10 +35,6 @@ from bot_api_server import (
     text_message,
 )
 from running_bot import ask_and_wait, free_port, post_json
-
-from article_bot.bot import telegram_bot
-from article_bot.index.engine import Engine
-from article_bot.index.model import Answer, Conversation, Turn
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 TOWN_ARTICLE = """# Northtown re-elects its mayor
@@ -215,17 +217,19 @@ def test_a_refused_reply_is_logged_with_traceback_and_the_user_told(api, start_b
     start_bot()
     # 400 is not worth retrying (5xx is: see test_reliability.py); the error handler steps in.
     api.fail_next("sendMessage", count=1, code=400, retry_after=None)
-    with caplog.at_level(logging.ERROR, logger="article_bot.bot.telegram_bot"):
+    with caplog.at_level(logging.ERROR, logger="article_bot.bot.handlers"):
         notice = ask_and_wait(api, text_message("Who is Carlos Mesa?"))
-    assert notice["text"] == telegram_bot.FAILED
-    [record] = [r for r in caplog.records if r.name == "article_bot.bot.telegram_bot" and r.levelno >= logging.ERROR]
+    assert notice["text"] == FAILED
+    [record] = [
+        r for r in caplog.records if r.name == "article_bot.bot.handlers" and r.levelno >= logging.ERROR
+    ]
     assert record.exc_info is not None
 
 
 def test_non_text_messages_get_a_hint(api, start_bot):
     start_bot()
     hint = ask_and_wait(api, sticker_message())
-    assert hint["text"] == telegram_bot.NON_TEXT_HINT
+    assert hint["text"] == NON_TEXT_HINT
 
 
 def test_start_names_the_article_and_three_example_questions_that_work(api, start_bot, engine):
@@ -267,7 +271,7 @@ def test_questions_beyond_the_rate_limit_get_one_slow_down(api, start_bot):
     sent = api.wait_sent(PRIVATE, 4)
     texts = [c.result["text"] for c in sent]
     assert "Sources" in texts[0] and "Sources" in texts[1]
-    assert texts[2] == telegram_bot.SLOW_DOWN
+    assert texts[2] == SLOW_DOWN
     assert texts[3].startswith("Ask me a question about the article")
 
 
@@ -320,7 +324,7 @@ def test_the_token_never_appears_in_logs(api, start_bot, make_settings):
     level = root.level
     try:
         root.setLevel(logging.INFO)
-        telegram_bot.configure_logging(make_settings())  # as `run` does
+        configure_logging(make_settings())  # as `run` does
         logging.getLogger("httpx").setLevel(logging.INFO)  # as if someone turned it back on
         start_bot()
         ask_and_wait(api, text_message("Who is the Bolivian interim president?"))
@@ -368,11 +372,11 @@ def test_check_reports_the_bot_or_a_rejected_token(api, tmp_path, monkeypatch, c
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TELEGRAM_BASE_URL", api.base_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    assert telegram_bot.check(None) == 0
+    assert run.check(None) == 0
     assert capsys.readouterr().out.startswith(f"ok: @{BOT_USERNAME}")
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "4839574812:" + "B" * 35)
-    assert telegram_bot.check(None) == 1
+    assert run.check(None) == 1
     error = capsys.readouterr().err
     assert len(error.strip().splitlines()) == 1 and "4839574812:BBB" not in error
 
@@ -397,6 +401,33 @@ def test_article_bot_run_answers_and_stops_gracefully_on_sigterm(api, tmp_path):
     finally:
         process.kill()
     assert process.returncode == 0
-    assert (tmp_path / "article-bot-state.pickle").exists()  # conversations saved on the way out
+    assert (tmp_path / "article-bot-state.sqlite3").exists()  # conversations saved on the way out
     assert "Who is Carlos Mesa?" in stderr  # LOG_LEVEL=DEBUG logs questions...
     assert TOKEN not in stderr and "Traceback" not in stderr  # ...but never the token
+
+
+def test_closest_passage_and_bold_span_reach_the_chat(api, start_bot, engine, monkeypatch):
+    text = "Arce won 55.1 percent of the vote. [1]"
+    answers = {
+        "Where was Mesa born?": Answer(
+            text="The article doesn't say.", abstained=True, hint="Ask me.", closest=engine.passage(6)
+        ),
+        "What share did Arce get?": Answer(
+            text=text, abstained=False, citations=(Citation(1, engine.passage(2)),), span=(9, 21)
+        ),
+    }
+    monkeypatch.setattr(engine, "ask", lambda question, conversation=None: answers[question])
+    start_bot()
+
+    abstention = ask_and_wait(api, text_message("Where was Mesa born?"))
+    assert abstention["text"] == "The article doesn't say. The closest the article comes is ¶6.\nAsk me."
+    [[button]] = abstention["reply_markup"]["inline_keyboard"]
+    assert button["text"] == "¶6"
+    api.push("callback_query", callback_query(abstention, button["callback_data"]))
+    shown = api.wait_sent(PRIVATE, 2)[1].result["text"]
+    assert shown == f"¶6\n{engine.passage(6).text}"
+
+    ask_and_wait(api, text_message("What share did Arce get?"))
+    sent = api.sent(PRIVATE)[-1]
+    assert sent.params["text"].startswith("Arce won <b>55.1 percent</b> of the vote. [1]\n")
+    assert sent.result["text"].startswith(text)

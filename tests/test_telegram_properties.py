@@ -8,13 +8,12 @@ from __future__ import annotations
 import html
 import re
 
-from hypothesis import HealthCheck, assume, example, given, settings
-from hypothesis import strategies as st
-
 from article_bot.bot import telegram_render as render
 from article_bot.index.content import parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ContentError
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
 # Telegram's HTML parse mode: these tags only (attributes on a few), entities by name or number.
 TELEGRAM_TAGS = {
@@ -111,7 +110,7 @@ def test_any_article_renders_valid_html(article, question):
     assert_messages(render.split_message(render.answer_html(engine, answer)))
     assert_sendable(render.inline_results(engine, question, answer)[0].input_message_content.message_text)
     assert_messages(render.split_message(render.start_html(engine)))
-    assert_messages(render.split_message(render.help_html(engine)))
+    assert_messages(render.split_message(render.help_html()))
     assert_messages(render.split_message(render.text_html(render.about_text(engine))))
     for passage in engine.passages[:5]:
         parts = assert_messages(render.split_message(render.source_html(engine, passage)))
@@ -119,7 +118,7 @@ def test_any_article_renders_valid_html(article, question):
         # Everything the passage says is shown as text (splits fall on spaces, maybe dropped).
         squeezed = re.sub(r"\s+", "", shown)
         assert re.sub(r"\s+", "", passage.text) in squeezed
-    keyboard = render.source_keyboard(engine, answer.citations)
+    keyboard = render.answer_keyboard(engine, answer)
     for row in keyboard.inline_keyboard if keyboard else []:
         for button in row:
             assert len(button.callback_data.encode()) <= render.MAX_CALLBACK_DATA_BYTES

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from bot_api_server import parse_html, utf16_length
-
 from article_bot.bot import telegram_render as render
 from article_bot.index.model import Answer, Citation
+from bot_api_server import parse_html, utf16_length
 
 LIMIT = render.MAX_MESSAGE_CHARS
 
@@ -32,7 +31,7 @@ def test_abstention_shows_the_hint(engine):
 
 
 def test_source_keyboard_has_one_button_per_passage_in_rows_of_four(engine):
-    keyboard = render.source_keyboard(engine, cited(engine, 1, 2, 3, 4, 28).citations)
+    keyboard = render.answer_keyboard(engine, cited(engine, 1, 2, 3, 4, 28))
     rows = keyboard.inline_keyboard
     assert [[b.text for b in row] for row in rows] == [["¶1", "¶2", "¶3", "¶4"], ["¶28"]]
     for button in (b for row in rows for b in row):
@@ -88,3 +87,57 @@ def test_start_names_the_article_and_examples(engine):
     parse_html(text)
     assert "Coup regime in Bolivia concedes electoral victory to MAS" in text
     assert text.count("\n• ") == 3
+
+
+# An abstention that came close, and the exact answer in bold (hand-built Answers).
+
+
+def close_abstention(engine, number: int = 5) -> Answer:
+    return Answer(
+        text="The article doesn't say.",
+        abstained=True,
+        hint="I can answer questions about “Coup regime”.",
+        closest=engine.passage(number),
+    )
+
+
+def test_an_abstention_that_came_close_points_to_the_passage_with_its_button(engine):
+    answer = close_abstention(engine)
+    text = render.answer_html(engine, answer)
+    assert text == (
+        "The article doesn't say. The closest the article comes is ¶5.\n"
+        "<i>I can answer questions about “Coup regime”.</i>"
+    )
+    [[button]] = render.answer_keyboard(engine, answer).inline_keyboard
+    assert button.text == "¶5"
+    assert engine.find_source(render.parse_source_callback(button.callback_data)) == engine.passage(5)
+    assert render.answer_keyboard(engine, Answer(text="The article doesn't say.", abstained=True)) is None
+
+
+def test_the_span_is_bold_inside_the_escaped_answer(engine):
+    text = "Mesa & <Arce> won 55.1 percent of the vote. [1]"
+    start = text.index("55.1 percent")
+    answer = Answer(
+        text=text, abstained=False, citations=cited(engine, 2).citations, span=(start, start + 12)
+    )
+    html = render.answer_html(engine, answer)
+    assert html.startswith("Mesa &amp; &lt;Arce&gt; won <b>55.1 percent</b> of the vote. [1]\n")
+    parse_html(html)
+
+
+@pytest.mark.parametrize("span", [(0, 0), (5, 3), (-1, 4), (0, 10_000)])
+def test_a_span_outside_the_text_is_not_shown(engine, span):
+    answer = Answer(text="Arce won. [1]", abstained=False, citations=cited(engine, 2).citations, span=span)
+    assert render.answer_html(engine, answer).startswith("Arce won. [1]\n")
+
+
+def test_a_long_answer_with_a_span_splits_within_the_limit_with_balanced_tags(engine):
+    text = "word & " * 1000 + "the answer" + " more <text>" * 200
+    start = text.index("the answer")
+    answer = Answer(text=text, abstained=False, span=(start - 300, start + 2000))
+    parts = render.split_message(render.answer_html(engine, answer))
+    assert len(parts) > 1
+    for part in parts:
+        assert utf16_length(part) <= LIMIT
+        parse_html(part)
+    assert "".join(parse_html(p) for p in parts).replace(" ", "") == text.replace(" ", "")

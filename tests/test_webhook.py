@@ -6,10 +6,9 @@ import http.client
 import json
 
 import pytest
+from article_bot.bot.webhook import MAX_BODY_BYTES
 from bot_api_server import ALICE, text_message
 from running_bot import free_port
-
-from article_bot.bot.webhook import MAX_BODY_BYTES
 
 SECRET = "s3cret-Token_1"
 PRIVATE = ALICE["id"]
@@ -69,6 +68,13 @@ def test_health_endpoint_says_ok_with_the_uptime(webhook):
         (b'{"update_id": "one", "message": 42}', SECRET, {400}),
         (b'{"message": {"text": "no update_id"}}', SECRET, {400}),
         (b"\xff\xfe not utf-8", SECRET, {400}),
+        (
+            b'{"update_id": 5, "message": {"message_id": 1, "date": 1e20, "text": "far future",'
+            b' "chat": {"id": 1001, "type": "private"}}}',
+            SECRET,
+            {400},
+        ),
+        (b'{"update_id": 6, "message": {"message_id": 1, "date": 1, "chat": 42}}', SECRET, {400}),
         (b'{"update_id": 9}', "wrong-secret", {403}),
         (b"{" + b" " * (MAX_BODY_BYTES + 10) + b"}", SECRET, {0, 400, 413}),
     ],
@@ -78,6 +84,8 @@ def test_health_endpoint_says_ok_with_the_uptime(webhook):
         "wrong-shape",
         "no-update-id",
         "binary",
+        "date-overflows",
+        "chat-not-an-object",
         "bad-secret",
         "oversized",
     ],

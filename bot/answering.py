@@ -1,0 +1,109 @@
+"""Answering a question in a chat: throttle, "typing…", ask within the conversation, save, reply.
+
+The conversation is read from the state store for each question and written back before the
+answer is sent (state_store.py explains why in that order); the bot's message ids are
+remembered after it is sent, so that a reply to the answer follows up on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Hashable
+
+from telegram import Message, Update
+from telegram.constants import ChatAction, ChatID
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from ..index.engine import Engine
+from ..index.model import Answer, Conversation, Turn
+from . import telegram_render as render
+from .replies import chat_key, message_of, reply_html, reply_text, topic_of
+from .runtime import Runtime, runtime_of
+from .throttle import Verdict
+
+logger = logging.getLogger(__name__)
+
+SLOW_DOWN = "You're asking faster than I can keep up with. Please wait a minute, then ask again."
+# Senders that stand for someone unnamed: an anonymous group admin, a channel posting in its
+# linked group, Telegram itself. Each is one id for everyone, so they are throttled by chat.
+ANONYMOUS_SENDERS = frozenset({ChatID.ANONYMOUS_ADMIN, ChatID.SERVICE_CHAT, ChatID.FAKE_CHANNEL})
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Answer question in the update's chat, within its conversation, and remember the answer."""
+    runtime = runtime_of(context)
+    message = message_of(update)
+    verdict = runtime.throttle.check(sender_key(update))
+    if verdict is not Verdict.ANSWER:
+        if verdict is Verdict.WARN:
+            await reply_text(message, SLOW_DOWN)
+        return
+    if message.chat.type == message.chat.PRIVATE and runtime.typing.due(message.chat_id, topic_of(message)):
+        await _show_typing(message)
+    logger.debug("question in chat %s: %s", message.chat_id, question)
+    engine = runtime.engine  # one engine for the whole answer, even if /reload swaps it now
+    answer, turn = await _ask_in_conversation(runtime, engine, context, message, question)
+    keyboard = render.answer_keyboard(engine, answer)
+    sent = await reply_html(message, render.answer_html(engine, answer), keyboard)
+    if turn is not None:
+        await runtime.store.remember_answer(message.chat_id, [m.message_id for m in sent], turn)
+
+
+def sender_key(update: Update) -> Hashable:
+    """Return whom a question counts against: its user, or its chat for anonymous senders."""
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    anonymous = user is None or user.id in ANONYMOUS_SENDERS
+    if message is not None and message.sender_chat is not None:
+        anonymous = True
+    if anonymous and chat is not None:
+        return ("chat", chat.id)
+    return ("user", user.id if user is not None else 0)
+
+
+def timed_ask(
+    runtime: Runtime, engine: Engine, question: str, conversation: Conversation | None, chat_id: int | None
+) -> Answer:
+    """Ask the engine, counting the question and its time in /stats."""
+    started = time.perf_counter()
+    answer = engine.ask(question, conversation)
+    runtime.stats.record(time.perf_counter() - started, abstained=answer.abstained, chat_id=chat_id)
+    return answer
+
+
+async def _ask_in_conversation(
+    runtime: Runtime, engine: Engine, context: ContextTypes.DEFAULT_TYPE, message: Message, question: str
+) -> tuple[Answer, Turn | None]:
+    """Ask in the chat's conversation, or in the context of the answer the message replies to;
+    save the conversation if the question added a turn to it; return the answer and that turn."""
+    key = chat_key(message)
+    state = await runtime.store.chat(key)
+    earlier = await _replied_answer(runtime, context, message)
+    # A reply follows up on the answer it replies to, not on whatever was asked last.
+    working = Conversation(turns=[earlier]) if earlier is not None else state.conversation
+    before = working.last
+    answer = timed_ask(runtime, engine, question, working, chat_id=message.chat_id)
+    turn = working.last if working.last is not before else None
+    if turn is not None:
+        if earlier is not None:
+            state.conversation.remember(turn)
+        await runtime.store.save(key, state)
+    return answer, turn
+
+
+async def _replied_answer(
+    runtime: Runtime, context: ContextTypes.DEFAULT_TYPE, message: Message
+) -> Turn | None:
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    return await runtime.store.answer(message.chat_id, replied.message_id)
+
+
+async def _show_typing(message: Message) -> None:
+    """Show "typing…" in the message's chat (and topic); a failure only costs the indicator."""
+    try:
+        await message.reply_chat_action(ChatAction.TYPING)
+    except TelegramError as error:
+        logger.debug("typing action not shown: %s", error)

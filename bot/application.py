@@ -1,0 +1,158 @@
+"""The Application: token and server, limits and retries, the state store, and the handlers."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Sequence
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from ..index.engine import Engine
+from . import admin, handlers
+from . import telegram_render as render
+from .allow_list import allow_list
+from .delivery import DeliveryLimiter
+from .intake import Intake
+from .ordering import PerChatOrder
+from .runtime import Runtime
+from .serving import Service
+from .settings import Settings
+from .sqlite_store import SqliteStateStore
+from .state_store import StateStore
+from .update_parsing import UpdatesRequest
+
+logger = logging.getLogger(__name__)
+
+# Only what the handlers below use: Telegram then does not even send the rest.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+# Measured with bench/bench_load.py: chats answered side by side keep the bot busy while replies
+# are on the wire, but every Bot API request makes httpcore scan all pooled connections, so a
+# few connections shared by many updates do best (burst run: 8 connections ~290 updates/s, 32 ~235).
+CONCURRENT_UPDATES = 64
+CONNECTIONS = 8
+PRIVATE_COMMANDS = [
+    BotCommand("start", "What I know and how to ask"),
+    BotCommand("help", "How to ask, and the commands"),
+    BotCommand("ask", "Ask a question about the article"),
+    BotCommand("about", "Which article I know"),
+    BotCommand("source", "The full text of passage N"),
+    BotCommand("reset", "Start a new conversation"),
+]
+GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
+
+
+def build_application(settings: Settings, engine: Engine, store: StateStore | None = None) -> Application:
+    """Build the Application: token, server, limits and retries, state store, handlers."""
+    timeout = settings.request_timeout
+    intake = Intake()
+    updates_request = UpdatesRequest(
+        intake,
+        connection_pool_size=1,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=timeout,
+    )
+    builder = (
+        Application.builder()
+        .token(settings.token)
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .pool_timeout(timeout)
+        .get_updates_request(updates_request)
+        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES, intake))
+        .connection_pool_size(CONNECTIONS)
+        .defaults(
+            Defaults(
+                allow_sending_without_reply=True,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(DeliveryLimiter(flood_limits=settings.flood_limits))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url).base_file_url(settings.base_file_url or "")
+    application = builder.build()
+    if store is None:
+        store = SqliteStateStore(settings.state_path, ttl_seconds=settings.conversation_ttl_hours * 3600)
+    application.bot_data["runtime"] = Runtime(engine, settings, store)
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    """Register the handlers: each update claimed first (group -2), then the allow-list (-1)."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handler(TypeHandler(Update, handlers.claim_update), group=-2)
+    if application.bot_data["runtime"].settings.allowed_chat_ids:
+        application.add_handler(TypeHandler(Update, allow_list), group=-1)
+    application.add_handlers(
+        [
+            CommandHandler("reload", admin.reload_content),
+            CommandHandler("stats", admin.stats_command),
+            CommandHandler("start", handlers.start),
+            CommandHandler("help", handlers.help_command),
+            CommandHandler("about", handlers.about),
+            CommandHandler("source", handlers.show_source),
+            CommandHandler("reset", handlers.reset),
+            CommandHandler("ask", handlers.ask),
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_message),
+            MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
+            MessageHandler(private & filters.COMMAND, handlers.unknown_command),
+            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.non_text),
+            CallbackQueryHandler(handlers.source_button, pattern=rf"^{render.SOURCE_CALLBACK}:"),
+            CallbackQueryHandler(handlers.other_button),
+            InlineQueryHandler(handlers.inline_query),
+        ]
+    )
+    application.add_error_handler(handlers.error_handler)
+
+
+async def post_init(application: Application) -> None:
+    """Register the command menus with Telegram, separately for private chats and groups."""
+    await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    logger.info("running as @%s", application.bot.username)
+
+
+async def post_shutdown(application: Application) -> None:
+    """Finish the state store's writes and close it, once nothing is answered any more."""
+    application.bot_data["runtime"].store.close()
+
+
+def service(
+    application: Application,
+    settings: Settings,
+    *,
+    poll_timeout: float = 10,
+    stop_signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM),
+) -> Service:
+    """Return the Service running application: webhook if WEBHOOK_URL is set, else polling."""
+    return Service(
+        application,
+        settings,
+        allowed_updates=ALLOWED_UPDATES,
+        poll_timeout=poll_timeout,
+        stop_signals=stop_signals,
+    )

@@ -1,0 +1,187 @@
+"""The Telegram handlers: read the update, ask the engine, render, reply.
+
+Each is named after what triggers it. Answering a question is in answering.py, the admin
+commands in admin.py, the allow-list in allow_list.py; which handler gets which update is
+decided in application.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, InlineQueryResultsButton, Message, MessageEntity, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from ..index.errors import ArticleBotError
+from . import telegram_render as render
+from .answering import answer_question, timed_ask
+from .chat_state import ChatState
+from .replies import chat_key, message_of, reply_html, reply_text
+from .runtime import runtime_of
+from .texts import EXAMPLE_HINT, about_text
+
+logger = logging.getLogger(__name__)
+
+NON_TEXT_HINT = "I can only read text. Send me your question about the article as a message."
+FAILED = "Sorry, something went wrong while answering. Please try again."
+UNKNOWN_COMMAND = "I don't know {command}. Try /help, or just ask a question."
+STALE_BUTTON = "This button no longer works."
+# Telegram commands are at most 32 characters, and "@" and a bot's name at most 33 more; the
+# reply names no more of what was typed than that, so it cannot grow with the message.
+COMMAND_SHOWN_CHARS = 65
+
+
+async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Take the update in the state store before any handler runs; drop it if it was taken before."""
+    if isinstance(update, Update) and not await runtime_of(context).store.claim(update.update_id):
+        logger.info("update %d was answered before (re-delivered): not answered again", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome: which article, how to ask, three example questions."""
+    await reply_html(message_of(update), render.start_html(runtime_of(context).engine))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to ask and list the commands."""
+    await reply_html(message_of(update), render.help_html())
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Name the article(s) the bot knows."""
+    await reply_text(message_of(update), about_text(runtime_of(context).engine))
+
+
+async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the full text of the passage named by /source N."""
+    engine = runtime_of(context).engine
+    try:
+        passage = engine.find_source(" ".join(context.args or []))
+    except ArticleBotError as error:
+        await reply_text(message_of(update), str(error))
+        return
+    await reply_html(message_of(update), render.source_html(engine, passage))
+
+
+async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget the conversation in this chat (or forum topic)."""
+    message = message_of(update)
+    store, key = runtime_of(context).store, chat_key(message)
+    refused = (await store.chat(key)).refused
+    await store.save(key, ChatState(refused=refused))
+    await reply_text(message, "Starting a new conversation.")
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer /ask QUESTION (the way to ask in groups)."""
+    question = " ".join(context.args or [])
+    if not question:
+        await reply_text(message_of(update), "Usage: /ask QUESTION, e.g. /ask Who won?")
+        return
+    await answer_question(update, context, question)
+
+
+async def private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer any text in a private chat as a question."""
+    await answer_question(update, context, message_of(update).text or "")
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer group text that mentions the bot or replies to it; ignore the rest of the chatter."""
+    message = message_of(update)
+    mentioned = _mentions_bot(message, context.bot)
+    if not (mentioned or _replies_to_bot(message, context.bot)):
+        return
+    text = message.text or ""
+    question = _without_mention(text, context.bot.username) if mentioned else text
+    if not question:
+        await reply_text(message, EXAMPLE_HINT + " /ask Who won?")
+        return
+    await answer_question(update, context, question)
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hint that only text questions are read (stickers, photos, voice...)."""
+    await reply_text(message_of(update), NON_TEXT_HINT)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Point to /help for a command the bot does not have (private chats only)."""
+    command = ((message_of(update).text or "/").split() or ["/"])[0]
+    shown = render.excerpt(command, COMMAND_SHOWN_CHARS)
+    await reply_text(message_of(update), UNKNOWN_COMMAND.format(command=shown))
+
+
+async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the full passage of a pressed "¶N" button."""
+    query = update.callback_query
+    assert query is not None  # the handler is registered for callback queries only
+    engine = runtime_of(context).engine
+    try:
+        passage = engine.find_source(render.parse_source_callback(query.data) or "")
+    except ArticleBotError as error:
+        await query.answer(render.alert_text(str(error)), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await reply_html(query.message, render.source_html(engine, passage), quote=False)
+    elif update.effective_chat is not None:
+        for part in render.split_message(render.source_html(engine, passage)):
+            await context.bot.send_message(update.effective_chat.id, part, parse_mode=ParseMode.HTML)
+
+
+async def other_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button press whose data is not one of ours, so that its button stops spinning."""
+    query = update.callback_query
+    assert query is not None  # the handler is registered for callback queries only
+    await query.answer(STALE_BUTTON)
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer the answer to "@bot question" typed in any chat as one result to send."""
+    query = update.inline_query
+    assert query is not None  # the handler is registered for inline queries only
+    question = query.query.strip()
+    if not question:
+        button = InlineQueryResultsButton(text="Type a question about the article", start_parameter="inline")
+        await query.answer([], button=button, cache_time=300)
+        return
+    logger.debug("inline question from %s: %s", query.from_user.id, question)
+    runtime = runtime_of(context)
+    engine = runtime.engine
+    answer = timed_ask(runtime, engine, question, None, chat_id=None)
+    await query.answer(render.inline_results(engine, question, answer), cache_time=300)
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with its traceback and, where there is a chat, say something went wrong."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    message = update.effective_message
+    thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    try:
+        await context.bot.send_message(update.effective_chat.id, FAILED, message_thread_id=thread)
+    except TelegramError as error:
+        logger.warning("could not tell the user about the error: %s", error)
+
+
+def _mentions_bot(message: Message, bot: Bot) -> bool:
+    handle = f"@{bot.username}".lower()
+    for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+        if text.lower() == handle or (entity.user is not None and entity.user.id == bot.id):
+            return True
+    return False
+
+
+def _replies_to_bot(message: Message, bot: Bot) -> bool:
+    replied = message.reply_to_message
+    return replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
+
+
+def _without_mention(text: str, username: str) -> str:
+    words = [word for word in text.split() if word.lower().strip(",:") != f"@{username}".lower()]
+    return " ".join(words).strip()

@@ -1,0 +1,306 @@
+"""The state store in one SQLite file (stdlib sqlite3, WAL): a row of JSON per chat or topic.
+
+Writes go through one writer thread that commits whatever has queued up in one transaction
+(group commit), so the event loop never waits on the disk and a burst of answers costs a few
+transactions, not one each. Reads are point lookups by primary key on a second connection,
+which WAL lets run beside the writer; they take microseconds. synchronous=NORMAL: a committed
+transaction survives the bot being killed (it is in the WAL, in the OS's page cache), though not
+a power cut, which may lose the last moments of conversations but never corrupts the file.
+
+Rows idle for longer than the TTL are deleted (at start-up and then regularly), and the freed
+pages are given back to the file system, so the file shrinks back when chats go quiet. An
+unreadable or damaged file is moved aside with one log line and the bot starts afresh: losing
+conversations is better than a bot that cannot start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..index.errors import ConfigError
+from ..index.model import Turn
+from .chat_state import ChatKey, ChatState, state_from_json, state_to_json, turn_from_json, turn_to_json
+from .state_store import ANSWERS_REMEMBERED
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+# Telegram keeps an update for re-delivery 24 hours at most: its id is not needed longer.
+UPDATE_IDS_KEPT_SECONDS = 24 * 3600
+BATCH_LIMIT = 1000  # writes committed together at most
+MAX_PRUNE_INTERVAL_SECONDS = 3600.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chats (
+    chat_id INTEGER NOT NULL, topic INTEGER NOT NULL, state TEXT NOT NULL, updated_at REAL NOT NULL,
+    PRIMARY KEY (chat_id, topic)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS chats_updated_at ON chats (updated_at);
+CREATE TABLE IF NOT EXISTS answers (
+    chat_id INTEGER NOT NULL, message_id INTEGER NOT NULL, turn TEXT NOT NULL, at REAL NOT NULL,
+    PRIMARY KEY (chat_id, message_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
+CREATE TABLE IF NOT EXISTS updates (update_id INTEGER PRIMARY KEY, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS updates_at ON updates (at);
+"""
+
+
+@dataclass
+class _Write:
+    """One queued write: run(connection) inside the batch's transaction, its result to future."""
+
+    run: Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future[Any] | None  # None: nobody waits (the prune marker)
+
+
+class SqliteStateStore:
+    """The StateStore in an SQLite file, created 0600; idle rows pruned after ttl_seconds."""
+
+    def __init__(self, path: Path, ttl_seconds: float, clock: Callable[[], float] = time.time):
+        """Open (or create) the database at path, moving a damaged one aside; start the writer."""
+        self.path = path
+        self.ttl_seconds = ttl_seconds
+        self.clock = clock
+        self.prune_interval = min(MAX_PRUNE_INTERVAL_SECONDS, max(ttl_seconds / 4, 1.0))
+        writer = _open(path)
+        self._reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._reader.execute("PRAGMA busy_timeout = 5000")
+        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self.prune(writer)
+        self._thread = threading.Thread(target=self._write_loop, args=(writer,), name="state-writer")
+        self._thread.daemon = True
+        self._thread.start()
+
+    # StateStore.
+
+    async def claim(self, update_id: int) -> bool:
+        """Record update_id as taken, durably; return False if it was taken before."""
+        now = self.clock()
+
+        def run(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "INSERT OR IGNORE INTO updates (update_id, at) VALUES (?, ?)", (update_id, now)
+            )
+            return cursor.rowcount == 1
+
+        return bool(await self._submit(run))
+
+    async def chat(self, key: ChatKey) -> ChatState:
+        """Return the chat's (or topic's) state: a fresh one if none is stored."""
+        # fetchall, not fetchone: a statement left unfinished would hold a read transaction open
+        # and keep the WAL from ever being checkpointed.
+        rows = self._reader.execute(
+            "SELECT state FROM chats WHERE chat_id = ? AND topic = ?", (key.chat_id, key.topic)
+        ).fetchall()
+        return state_from_json(rows[0][0] if rows else None)
+
+    async def save(self, key: ChatKey, state: ChatState) -> None:
+        """Write the chat's (or topic's) state, durably."""
+        row = (key.chat_id, key.topic, state_to_json(state), self.clock())
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "INSERT INTO chats (chat_id, topic, state, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (chat_id, topic) DO UPDATE SET state = excluded.state, "
+                "updated_at = excluded.updated_at",
+                row,
+            )
+
+        await self._submit(run)
+
+    async def answer(self, chat_id: int, message_id: int) -> Turn | None:
+        """Return what the bot's message message_id in chat_id answered, if it is remembered."""
+        rows = self._reader.execute(
+            "SELECT turn FROM answers WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+        ).fetchall()
+        return turn_from_json(rows[0][0] if rows else None)
+
+    async def remember_answer(self, chat_id: int, message_ids: Sequence[int], turn: Turn) -> None:
+        """Remember that the bot's messages message_ids (one answer) answered turn."""
+        encoded, now = turn_to_json(turn), self.clock()
+        rows = [(chat_id, message_id, encoded, now) for message_id in message_ids]
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.executemany(
+                "INSERT OR REPLACE INTO answers (chat_id, message_id, turn, at) VALUES (?, ?, ?, ?)", rows
+            )
+
+        await self._submit(run)
+
+    def close(self) -> None:
+        """Finish pending writes, fold the WAL back into the file and release the database."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._reader.close()
+
+    # Maintenance.
+
+    def prune(self, connection: sqlite3.Connection) -> None:
+        """Delete chats and answers idle longer than the TTL and old update ids; shrink the file."""
+        now = self.clock()
+        with connection:
+            connection.execute("DELETE FROM chats WHERE updated_at < ?", (now - self.ttl_seconds,))
+            connection.execute("DELETE FROM answers WHERE at < ?", (now - self.ttl_seconds,))
+            kept = min(self.ttl_seconds, UPDATE_IDS_KEPT_SECONDS)
+            connection.execute("DELETE FROM updates WHERE at < ?", (now - kept,))
+            connection.execute(
+                "DELETE FROM answers WHERE (chat_id, message_id) IN (SELECT chat_id, message_id FROM "
+                "(SELECT chat_id, message_id, ROW_NUMBER() OVER (PARTITION BY chat_id "
+                "ORDER BY message_id DESC) AS newer FROM answers) WHERE newer > ?)",
+                (ANSWERS_REMEMBERED,),
+            )
+        # executescript steps it to the end: execute() would free one page per call.
+        connection.executescript("PRAGMA incremental_vacuum;")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def size_bytes(self) -> int:
+        """Return the bytes the database takes on disk, its WAL included."""
+        files = [self.path, self.path.with_name(self.path.name + "-wal")]
+        return sum(f.stat().st_size for f in files if f.exists())
+
+    # The writer thread.
+
+    async def _submit(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put(_Write(run, future))
+        return await future
+
+    def _write_loop(self, connection: sqlite3.Connection) -> None:
+        next_prune = time.monotonic() + self.prune_interval
+        while True:
+            try:
+                first = self._queue.get(timeout=max(0.0, next_prune - time.monotonic()))
+            except queue.Empty:
+                first = _PRUNE
+            batch = [first]
+            while len(batch) < BATCH_LIMIT and batch[-1] is not None:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            writes = [w for w in batch if isinstance(w, _Write) and w is not _PRUNE]
+            if writes:
+                _commit_batch(connection, writes)
+            if first is _PRUNE or None in batch:
+                self._prune_quietly(connection)
+                next_prune = time.monotonic() + self.prune_interval
+            if None in batch:
+                connection.close()
+                return
+
+    def _prune_quietly(self, connection: sqlite3.Connection) -> None:
+        try:
+            self.prune(connection)
+        except sqlite3.Error as error:  # a failed clean-up must not stop the answers
+            logger.warning("state database: pruning failed (%s)", error)
+
+
+_PRUNE = _Write(lambda connection: None, None)
+
+
+_Outcome = tuple["asyncio.Future[Any] | None", Any, "BaseException | None"]
+
+
+def _commit_batch(connection: sqlite3.Connection, writes: list[_Write]) -> None:
+    """Run the writes in one transaction and report each result, or the error to all of them."""
+    outcomes: list[_Outcome]
+    try:
+        with connection:  # BEGIN ... COMMIT, or ROLLBACK on an exception
+            outcomes = [(write.future, write.run(connection), None) for write in writes]
+    except sqlite3.Error as error:
+        logger.error("state database: a write failed (%s)", error)
+        outcomes = [(write.future, None, error) for write in writes]
+    _report(outcomes)
+
+
+def _report(outcomes: list[_Outcome]) -> None:
+    """Hand the outcomes to the event loops their futures belong to: one wake-up per loop and batch,
+    not one per write (each wake-up costs the loop a turn)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+    for future, result, error in outcomes:
+        if future is not None:
+            by_loop.setdefault(future.get_loop(), []).append((future, result, error))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_all, settled)
+        except RuntimeError:  # the loop closed while the writes were queued: nobody waits
+            pass
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in settled:
+        if future.done():  # the handler was cancelled meanwhile
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Return the writer's connection to a checked database at path; move a damaged one aside."""
+    _create_private(path)
+    try:
+        return _connect_checked(path)
+    except sqlite3.DatabaseError as error:
+        aside = _move_aside(path)
+        logger.warning(
+            "state database %s is unreadable (%s): moved it to %s, starting afresh", path, error, aside
+        )
+        _create_private(path)
+        try:
+            return _connect_checked(path)
+        except sqlite3.DatabaseError as again:
+            raise ConfigError(f"ARTICLE_BOT_STATE {path}: cannot use it ({again})") from None
+
+
+def _create_private(path: Path) -> None:
+    """Create path readable by its owner only (SQLite gives its WAL the same mode)."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(descriptor)
+        os.chmod(path, 0o600)  # a file an earlier version created may be readable by all
+    except OSError as error:
+        raise ConfigError(f"ARTICLE_BOT_STATE {path}: cannot create it ({error.strerror})") from None
+
+
+def _connect_checked(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    try:
+        connection.execute("PRAGMA busy_timeout = 5000")
+        # Must precede the first table: afterwards incremental_vacuum can give pages back.
+        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        if connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+            raise sqlite3.DatabaseError("cannot use write-ahead logging")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        if connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("damaged")
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(f"written by another version (schema {version})")
+        connection.executescript(_SCHEMA)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise
+    connection.isolation_level = "DEFERRED"  # `with connection` then wraps a transaction
+    return connection
+
+
+def _move_aside(path: Path) -> Path:
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, aside.with_name(aside.name + suffix))
+    return aside
