@@ -233,7 +233,11 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[tuple[str, list[Token]]]:
     """Split text into words, each with its tokens (a hyphenated word has its parts and the whole)."""
-    folded = fold(text)
+    return folded_words(fold(text))
+
+
+def folded_words(folded: str) -> list[tuple[str, list[Token]]]:
+    """Split text already folded (by fold) into words, each with its tokens."""
     shouting = not any(c.islower() for c in folded)
     result: list[tuple[str, list[Token]]] = []
     previous = ""

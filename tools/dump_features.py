@@ -20,33 +20,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 from article_bot.index.content import default_content_path  # noqa: E402
-from article_bot.index.direct import about_article, define_acronym, small_talk  # noqa: E402
-from article_bot.index.engine import MAX_QUESTION_CHARS, Engine  # noqa: E402
+from article_bot.index.engine import Engine  # noqa: E402
 from article_bot.index.evaluate import read_questions  # noqa: E402
 from article_bot.index.model import Answer, Conversation  # noqa: E402
-from article_bot.index.query import build_query  # noqa: E402
-from article_bot.index.rank import features  # noqa: E402
+from article_bot.index.question import read_question  # noqa: E402
 
 
 def trace(engine: Engine, question: str, conversation: Conversation) -> dict:
     """Return the candidates, rows and probabilities the engine weighs for a question (none when
     it is answered directly)."""
-    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
-    direct = (
-        small_talk(text, engine.articles)
-        or about_article(text, engine.articles)
-        or define_acronym(text, engine.acronyms, engine.passages)
-    )
-    if direct is not None:
+    asked = read_question(question)
+    if engine.direct(asked) is not None:
         return {"direct": True, "candidates": [], "rows": [], "probabilities": []}
-    query = build_query(text, engine.acronyms, conversation.last, engine.retriever.knows)
-    hits, closeness = engine.candidates(query)
-    rows = features(hits, query, closeness) if hits else []
+    weighing = engine.weigh(engine.query(asked, conversation))
     return {
         "direct": False,
-        "candidates": [[hit.passage.id, hit.sentence] for hit in hits],
-        "rows": rows,
-        "probabilities": engine.ranker.probabilities(rows),
+        "candidates": [[hit.passage.id, hit.sentence] for hit in weighing.hits],
+        "rows": list(weighing.rows),
+        "probabilities": list(weighing.probabilities),
     }
 
 
