@@ -1,8 +1,7 @@
-"""Questions into term groups: answer types, acronyms both ways, follow-up context."""
+"""Questions into term groups: acronyms both ways, everyday words, follow-up context (the answer
+type is the question's own: tests/test_question.py)."""
 
 from __future__ import annotations
-
-import pytest
 
 from article_bot.index.analysis import Acronym
 from article_bot.index.model import Turn
@@ -10,23 +9,6 @@ from article_bot.index.query import build_query
 from article_bot.index.question import read_question
 
 OAS = Acronym("oas", ("organ", "american", "state"), "Organization of American States")
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("How many people died?", "number"),
-        ("What percentage of the vote did he get?", "number"),
-        ("How long was the strike?", "number"),
-        ("When was he conscripted?", "date"),
-        ("In what year did poverty rise?", "date"),
-        ("Who named Romero?", "person"),
-        ("Where did Romero work?", "place"),
-        ("What did the OAS report allege?", None),
-    ],
-)
-def test_answer_type_follows_the_question_word(question, kind):
-    assert read_question(question).answer_type == kind
 
 
 def test_question_words_and_stopwords_are_not_searched_for():
