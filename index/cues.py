@@ -15,10 +15,12 @@ MONTH_OR_DAY = re.compile(
     r"|centur(?:y|ies)|decades?|years?|months?|weeks?|ago|spring|summer|autumn|winter|era|age)\b"
 )
 YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
-NUMBER = re.compile(
-    r"\d+(?:[.,]\d+)*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
-    r"|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|twice|several|few)\b"
+NUMBER_WORDS = frozenset(
+    """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred
+    hundreds thousand thousands million millions billion billions dozen dozens half twice several
+    few""".split()
 )
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b")
 DIGIT = re.compile(r"\d")
 PERCENT = re.compile(r"\bpercent|\bper cent|%")
 QUOTE_MARK = re.compile(r"[“”\"]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from . import cues
@@ -18,31 +19,33 @@ MAX_QUOTE_CHARS = 400  # a longer sentence is quoted in part: the run of its cla
 CLAUSE_END = re.compile(r"(?<=[,;:—–)])\s*|\s+(?=[—–(])")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SentenceFacts:
-    """One sentence (or clause), analysed: its tokens and terms and the cues it holds."""
+    """One sentence (or clause), analysed: its tokens and terms and the cues it holds.
+
+    Every sentence of every article has one, so it is kept small: slots, tuples for the few
+    numbers and dates (an empty tuple costs nothing), and no pairs of terms (a candidate's are
+    paired when it is weighed)."""
 
     text: str
-    folded: str  # analysis.fold(text)
+    folded: str  # analysis.fold(text): the same string when folding changes nothing
     lowered: str  # ... and lowercased
     tokens: tuple[Token, ...]
-    words: tuple[str, ...]  # its tokens' terms, in order, stopwords included
     terms: tuple[str, ...]  # its index terms, stopwords removed, in order
     term_set: frozenset[str]
-    bigrams: frozenset[tuple[str, str]]  # pairs of consecutive index terms
     names: tuple[str, ...]  # terms of its capitalised words that are not stopwords, past the first
     log_length: float
     has_digit: bool
     has_year: bool
     has_month_or_era: bool
     has_quote: bool
-    counted: frozenset[str]  # terms up to three words after a number: what the numbers count
+    counted: tuple[str, ...]  # terms up to three words after a number: what the numbers count
     negated: bool
     gives_reason: bool  # "because", "due to", ...
     reports_speech: bool  # a quotation or a verb of saying
-    numbers: frozenset[str]  # the numbers it holds, years left out
-    digits: frozenset[str]
-    dates: frozenset[str]  # years, months, days and other words of time
+    numbers: tuple[str, ...]  # the numbers it holds, years left out
+    digits: tuple[str, ...]
+    dates: tuple[str, ...]  # years, months, days and other words of time
     # A sentence longer than MAX_QUOTE_CHARS: its clauses, each analysed in turn, and when no
     # clause is short enough to quote, the sentence cut at a word boundary.
     clauses: tuple[SentenceFacts, ...] = ()
@@ -63,38 +66,52 @@ def analyse_sentence(text: str) -> SentenceFacts:
 
 def _analyse(text: str) -> SentenceFacts:
     folded = fold(text)
+    if folded == text:
+        folded = text  # one string, not two equal ones
     lowered = folded.lower()
     tokens = tuple(token for _, word_tokens in folded_words(folded) for token in word_tokens)
     terms = tuple(token.term for token in tokens if not token.stop)
-    numbers = {m.group() for m in cues.NUMBER.finditer(lowered)}
+    digits = [m.group() for m in cues.DIGIT.finditer(lowered)]
+    years = [m.group() for m in cues.YEAR.finditer(lowered)]
+    months = [m.group() for m in cues.MONTH_OR_DAY.finditer(lowered)]
     return SentenceFacts(
         text=text,
         folded=folded,
         lowered=lowered,
         tokens=tokens,
-        words=tuple(token.term for token in tokens),
         terms=terms,
         term_set=frozenset(terms),
-        bigrams=frozenset(zip(terms, terms[1:], strict=False)),
         names=tuple(t.term for t in tokens[1:] if t.capitalized and not t.stop),
         log_length=math.log(len(text)),
-        has_digit=bool(cues.DIGIT.search(lowered)),
-        has_year=bool(cues.YEAR.search(lowered)),
-        has_month_or_era=bool(cues.MONTH_OR_DAY.search(lowered)),
+        has_digit=bool(digits),
+        has_year=bool(years),
+        has_month_or_era=bool(months),
         has_quote=bool(cues.QUOTE_MARK.search(text)),
-        counted=frozenset(
+        counted=_distinct(
             token.term
-            for i, number in enumerate(tokens)
-            if cues.NUMBER.fullmatch(number.surface.lower())
+            for i, token in enumerate(tokens)
+            if _is_number(token)
             for token in tokens[i + 1 : i + 4]
         ),
         negated=bool(cues.NEGATION.search(folded)),
         gives_reason=bool(cues.REASON.search(text)),
         reports_speech=bool(cues.SPEECH.search(text)),
-        numbers=frozenset(number for number in numbers if not cues.YEAR.fullmatch(number)),
-        digits=frozenset(m.group() for m in cues.DIGIT.finditer(lowered)),
-        dates=frozenset(
-            [m.group() for m in cues.YEAR.finditer(lowered)]
-            + [m.group() for m in cues.MONTH_OR_DAY.finditer(lowered)]
+        numbers=_distinct(
+            m.group() for m in cues.NUMBER.finditer(lowered) if not cues.YEAR.fullmatch(m.group())
         ),
+        digits=_distinct(digits),
+        dates=_distinct(years + months),
     )
+
+
+def _is_number(token: Token) -> bool:
+    """Return whether a token is a number, in figures or in words ("4,000", "twelve", "dozens")."""
+    surface = token.surface
+    # Most words are neither: look at the first character or the word itself before the pattern.
+    if not (surface[:1].isdigit() or surface.lower() in cues.NUMBER_WORDS):
+        return False
+    return bool(cues.NUMBER.fullmatch(surface.lower()))
+
+
+def _distinct(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))

@@ -92,10 +92,11 @@ def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> l
     rows = []
     for rank, (hit, signal) in enumerate(zip(hits, signals, strict=True)):
         facts = hit.facts
-        words = facts.words
-        where = [i for i, term in enumerate(words) if term in asked]
+        tokens = facts.tokens
+        where = [i for i, token in enumerate(tokens) if token.term in asked]
         spread = (max(where) - min(where) + 1) / len(where) if len(where) > 1 else 1.0
         new_names = sum(1 for term in facts.names if term not in asked)
+        pairs = zip(facts.terms, facts.terms[1:], strict=False)  # consecutive index terms
         row = [
             1.0,
             hit.score / best.score,
@@ -116,7 +117,7 @@ def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> l
             signal.gives_reason,
             signal.describes,
             math.log1p(new_names),
-            len(question.bigrams & facts.bigrams) / (len(question.bigrams) or 1),
+            len(question.bigrams.intersection(pairs)) / (len(question.bigrams) or 1),
             math.log(best.score + 1e-9),
             math.log(hit.score + 1e-9),
             hit.sentence / max(1, len(hit.passage.sentences)),
@@ -131,7 +132,7 @@ def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> l
             facts.has_year,
             facts.has_month_or_era,
             facts.has_quote,
-            len(where) / max(1, len(words)),
+            len(where) / max(1, len(tokens)),
             hit.sentence_coverage - best_coverage,
             hit.sentence == 0,
             rank == first_by_rules,
