@@ -109,7 +109,7 @@ def read_question(text: str) -> Question:
 
 
 def _read_words(
-    split: list[tuple[str, list[Token]]], how_it_asks: frozenset[str]
+    split: list[tuple[str, tuple[Token, ...]]], how_it_asks: frozenset[str]
 ) -> tuple[tuple[tuple[str, tuple[Token, ...]], ...], tuple[str, ...], tuple[str, ...], bool]:
     """Return the content words with their tokens, the entities, the multi-word names and
     whether a pronoun refers back."""

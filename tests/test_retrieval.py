@@ -60,3 +60,11 @@ def test_a_name_in_the_previous_passage_or_the_title_is_not_missing():
 
     assert hit.text == "Miners then moved to El Alto."
     assert hit.missing_entities == ()
+
+
+def test_a_candidate_refers_to_its_sentence_analysed_when_indexed():
+    hit = RETRIEVER.search(build_query(read_question("When did tin mining collapse?")))[0]
+
+    assert hit.facts is RETRIEVER.facts[hit.sentence_id]
+    assert hit.text == hit.facts.text == "Tin mining collapsed in 1985."
+    assert hit.facts.dates == ("1985",)
