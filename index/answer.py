@@ -47,7 +47,8 @@ def excerpt(sentence: SentenceFacts, query: Query) -> Excerpt:
                 best = (hits, start, end)
     _, start, end = best
     quoted = clauses[start : end + 1]
-    text = " ".join(clause.text for clause in quoted).rstrip(",;: ")
+    # The words between the clauses as written: a break may fall inside "13,500".
+    text = sentence.text[sentence.clause_spans[start][0] : sentence.clause_spans[end][1]].rstrip(",;: ")
     return Excerpt(
         ("… " if start else "") + text + (" …" if end < len(clauses) - 1 else ""),
         tuple(token for clause in quoted for token in clause.tokens),

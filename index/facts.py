@@ -46,9 +46,11 @@ class SentenceFacts:
     numbers: tuple[str, ...]  # the numbers it holds, years left out
     digits: tuple[str, ...]
     dates: tuple[str, ...]  # years, months, days and other words of time
-    # A sentence longer than MAX_QUOTE_CHARS: its clauses, each analysed in turn, and when no
-    # clause is short enough to quote, the sentence cut at a word boundary.
+    # A sentence longer than MAX_QUOTE_CHARS: its clauses, each analysed in turn, where each
+    # stands in text (start, end), and when no clause is short enough to quote, the sentence cut
+    # at a word boundary.
     clauses: tuple[SentenceFacts, ...] = ()
+    clause_spans: tuple[tuple[int, int], ...] = ()
     shortened: SentenceFacts | None = None
 
 
@@ -57,11 +59,23 @@ def analyse_sentence(text: str) -> SentenceFacts:
     facts = _analyse(text)
     if len(text) <= MAX_QUOTE_CHARS:
         return facts
-    clauses = tuple(_analyse(clause) for clause in CLAUSE_END.split(text) if clause)
+    spans = _clause_spans(text)
+    clauses = tuple(_analyse(text[start:end]) for start, end in spans)
     shortened = None
     if all(len(clause.text) + 1 > MAX_QUOTE_CHARS for clause in clauses):
         shortened = _analyse(text[: text.rfind(" ", 0, MAX_QUOTE_CHARS)].rstrip(",;: ") + " …")
-    return replace(facts, clauses=clauses, shortened=shortened)
+    return replace(facts, clauses=clauses, clause_spans=spans, shortened=shortened)
+
+
+def _clause_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Return where each clause of a sentence starts and ends: between the CLAUSE_END breaks."""
+    spans = []
+    start = 0
+    for end in CLAUSE_END.finditer(text):
+        spans.append((start, end.start()))
+        start = end.end()
+    spans.append((start, len(text)))
+    return tuple((start, end) for start, end in spans if end > start)
 
 
 def _analyse(text: str) -> SentenceFacts:

@@ -74,3 +74,21 @@ def test_a_sentence_short_enough_is_quoted_whole():
     sentence = "Its output fell after 1650, when the richest veins ran out."
 
     assert excerpt(analyse_sentence(sentence), query).text == sentence
+
+
+def test_a_cut_sentence_is_quoted_verbatim_even_where_a_clause_break_falls_inside_a_number():
+    sentence = (
+        "The mine, which opened in 1545 after a long dispute between the crown and the lords of the "
+        "valley, employed 13,500 forced labourers over the following two centuries—many of them "
+        "brought from villages hundreds of miles away under the rotating labour draft that the viceroy "
+        "had imposed on the provinces—and it produced most of the silver that reached Seville, although "
+        "its output fell after 1650, when the richest veins ran out, and the town shrank to a fraction "
+        "of its former size."
+    )
+    query = build_query(read_question("How many labourers did the mine employ?"))
+
+    cut = excerpt(analyse_sentence(sentence), query).text
+
+    assert len(sentence) > MAX_QUOTE_CHARS >= len(cut) - 4
+    assert "employed 13,500 forced labourers" in cut
+    assert cut.removeprefix("… ").removesuffix(" …") in sentence
