@@ -192,7 +192,9 @@ _DOTTED_ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^(?:[A-Z]\.)+[A-Z]$")
 _stemmer = SnowballStemmer("english")
 _IDEOLOGY = re.compile(r"(\w{3,}is[mt])s?$")
 _stem_cache: dict[str, str] = {}
-_word_cache: dict[tuple[str, bool], list[Token]] = {}  # a word's tokens, the same wherever it stands
+# A word as found (and whether its text is all capitals): the word, lowercased, and its tokens,
+# the same wherever it stands.
+_word_cache: dict[tuple[str, bool], tuple[str, str, tuple[Token, ...]]] = {}
 
 
 @dataclass(frozen=True)
@@ -231,28 +233,29 @@ def stem(word: str) -> str:
     return cached
 
 
-def words(text: str) -> list[tuple[str, list[Token]]]:
+def words(text: str) -> list[tuple[str, tuple[Token, ...]]]:
     """Split text into words, each with its tokens (a hyphenated word has its parts and the whole)."""
-    folded = fold(text)
+    return folded_words(fold(text))
+
+
+def folded_words(folded: str) -> list[tuple[str, tuple[Token, ...]]]:
+    """Split text already folded (by fold) into words, each with its tokens."""
     shouting = not any(c.islower() for c in folded)
-    result: list[tuple[str, list[Token]]] = []
+    result: list[tuple[str, tuple[Token, ...]]] = []
     previous = ""
-    for match in _WORD.finditer(folded):
-        word = match.group()
-        if not _DOTTED_ACRONYM.match(word):
-            word = word.rstrip(".")
-        if previous == "the" and word.lower() == "us":
-            tokens = _word_tokens(word, shouting, previous)
-        else:
-            key = (word, shouting)
-            cached = _word_cache.get(key)
-            if cached is None:
-                cached = _word_tokens(word, shouting, "")
-                if len(_word_cache) < 500_000:
-                    _word_cache[key] = cached
-            tokens = cached
-        result.append((word, list(tokens)))
-        previous = word.lower()
+    for found in _WORD.findall(folded):
+        key = (found, shouting)
+        known = _word_cache.get(key)
+        if known is None:
+            word = found if _DOTTED_ACRONYM.match(found) else found.rstrip(".")
+            known = (word, word.lower(), tuple(_word_tokens(word, shouting, "")))
+            if len(_word_cache) < 500_000:
+                _word_cache[key] = known
+        word, lower, tokens = known
+        if previous == "the" and lower == "us":
+            tokens = tuple(_word_tokens(word, shouting, previous))
+        result.append((word, tokens))
+        previous = lower
     return result
 
 

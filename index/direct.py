@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from .analysis import Acronym, fold, tokenize
-from .answer import CLAUSE_END, MAX_QUOTE_CHARS, abstain
+from .analysis import Acronym
+from .answer import abstain
+from .facts import CLAUSE_END, MAX_QUOTE_CHARS, SentenceFacts
 from .model import Answer, Article, Citation, Passage
+from .question import Question
 
 _SMALL_TALK = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day)|thanks?(?: you)?|thank you"
@@ -16,12 +18,12 @@ _SMALL_TALK = re.compile(
 )
 
 
-def small_talk(question: str, articles: Sequence[Article]) -> Answer | None:
+def small_talk(question: Question, articles: Sequence[Article]) -> Answer | None:
     """Answer greetings and thanks with how to ask, not with "the article doesn't say"."""
-    if not _SMALL_TALK.match(fold(question)):
+    if not _SMALL_TALK.match(question.folded):
         return None
     titles = "; ".join(f"“{article.title}”" for article in articles[:3])
-    opening = "You're welcome!" if re.search(r"\bthank|\bcheers", question, re.IGNORECASE) else "Hello!"
+    opening = "You're welcome!" if re.search(r"\bthank|\bcheers", question.text, re.IGNORECASE) else "Hello!"
     return Answer(
         text=f"{opening} Ask me a question about {titles} and I will answer from the article.",
         abstained=True,
@@ -36,9 +38,12 @@ _DEFINITION_QUESTION = re.compile(
 )
 
 
-def define_acronym(question: str, acronyms: Sequence[Acronym], passages: Sequence[Passage]) -> Answer | None:
-    """Answer "What does OAS stand for?" with the sentence that defines the acronym."""
-    match = _DEFINITION_QUESTION.search(fold(question))
+def define_acronym(
+    question: Question, acronyms: Sequence[Acronym], sentences: Iterable[tuple[Passage, SentenceFacts]]
+) -> Answer | None:
+    """Answer "What does OAS stand for?" with the sentence that defines the acronym (sentences:
+    the articles' sentences with their passages, in order)."""
+    match = _DEFINITION_QUESTION.search(question.folded)
     if not match:
         return None
     asked = next(group for group in match.groups() if group).replace(".", "").lower()
@@ -46,14 +51,13 @@ def define_acronym(question: str, acronyms: Sequence[Acronym], passages: Sequenc
     if acronym is None:
         return None
     defined = re.compile(rf"\(\s*{re.escape(acronym.short)}\s*\)", re.IGNORECASE)
-    for passage in passages:
-        for sentence in passage.sentences:
-            if defined.search(fold(sentence)):
-                return Answer(
-                    text=f"{excerpt_around(sentence, acronym.long_form)} [1]",
-                    abstained=False,
-                    citations=(Citation(ref=1, passage=passage),),
-                )
+    for passage, sentence in sentences:
+        if defined.search(sentence.folded):
+            return Answer(
+                text=f"{excerpt_around(sentence.text, acronym.long_form)} [1]",
+                abstained=False,
+                citations=(Citation(ref=1, passage=passage),),
+            )
     return None
 
 
@@ -81,9 +85,9 @@ _TOPIC = re.compile(
 )
 
 
-def about_article(question: str, articles: Sequence[Article]) -> Answer | None:
+def about_article(question: Question, articles: Sequence[Article]) -> Answer | None:
     """Answer questions about the article itself (author, date, topic) from its metadata."""
-    lowered = " ".join(t.surface for t in tokenize(question)).lower()
+    lowered = question.plain
     if len(articles) != 1 or len(lowered.split()) > 12:
         return None
     article = articles[0]

@@ -1,4 +1,11 @@
-"""The answering engine: load content, index it, answer questions within a conversation."""
+"""The answering engine: load content, index it, answer questions within a conversation.
+
+A question is read once (`question.read_question`) into the value every later step reads: the
+direct answers (`direct.py`), then the query of term groups (`query.py`) merged with the
+conversation's previous turn, the candidate sentences (`retrieval.py`, whose sentences were
+analysed when indexed), their signals and feature rows (`signals.py`, `rank.py`), the decision
+(`rank.decide`) and the quote (`answer.py`).
+"""
 
 from __future__ import annotations
 
@@ -9,21 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analysis import Acronym, find_acronyms, tokenize
-from .answer import abstain, quote
+from .analysis import Acronym, find_acronyms
+from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
 from .direct import about_article, define_acronym, small_talk
 from .embed import question_encoder
 from .errors import ArticleBotError
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
-from .rank import Forest, features, forest, select
+from .question import Question, read_question
+from .rank import Forest, decide, features, forest
 from .retrieval import Hit, Retriever
 from .vectors import SentenceVectors
 
 logger = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,21 @@ class Tuning:
     max_answer_chars: int = 560  # two sentences only while they fit (the scorer allows 600)
     candidates: int = 12  # sentences the ranker weighs (the ranker was trained on 12)
     threshold: float | None = None  # quote from this probability on; None: the ranker's own
-    threshold_doubtful: float | None = None  # ... when it lacks what is asked (see rank.select)
+    threshold_doubtful: float | None = None  # ... when it lacks what is asked (see rank.decide)
     threshold_second: float | None = None  # add a second sentence from this probability on
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """How the engine weighed a query's candidates: their feature rows, what each would quote,
+    the ranker's probabilities and the candidates chosen (none, one or two)."""
+
+    query: Query
+    hits: tuple[Hit, ...]
+    rows: tuple[list[float], ...]
+    excerpts: tuple[Excerpt, ...]
+    probabilities: tuple[float, ...]
+    chosen: tuple[int, ...]
 
 
 class Engine:
@@ -56,7 +75,6 @@ class Engine:
         self.articles = tuple(articles)
         self.tuning = tuning or Tuning()
         self.passages = tuple(p for article in self.articles for p in article.passages)
-        self._by_id = {p.id: p for p in self.passages}
         self.acronyms = self._learn_acronyms()
         self.retriever = Retriever(
             self.passages,
@@ -90,20 +108,30 @@ class Engine:
 
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one question; the conversation (if given) resolves follow-ups and is updated."""
-        question = " ".join(question.split())[:MAX_QUESTION_CHARS]
-        previous = conversation.last if conversation else None
-        direct = (
-            small_talk(question, self.articles)
-            or about_article(question, self.articles)
-            or define_acronym(question, self.acronyms, self.passages)
-        )
+        asked = read_question(question)
+        direct = self.direct(asked)
         if direct is not None:
             return direct
-        query = build_query(question, self.acronyms, previous, self.retriever.knows)
-        answer = self._answer(query)
+        query = self.query(asked, conversation)
+        weighing = self.weigh(query)
+        chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
+        answer = quote(chosen) if chosen else abstain(self.articles)
         if conversation is not None:
-            conversation.remember(self._turn(query, answer))
+            conversation.remember(self._turn(query, chosen))
         return answer
+
+    def direct(self, question: Question) -> Answer | None:
+        """Answer small talk, questions about the article itself and acronyms without retrieval."""
+        return (
+            small_talk(question, self.articles)
+            or about_article(question, self.articles)
+            or define_acronym(question, self.acronyms, self.retriever.sentences())
+        )
+
+    def query(self, question: Question, conversation: Conversation | None = None) -> Query:
+        """Return the query for a question, merged with the conversation's previous turn."""
+        previous = conversation.last if conversation else None
+        return build_query(question, self.acronyms, previous, self.retriever.knows)
 
     def candidates(self, query: Query) -> tuple[list[Hit], list[float]]:
         """Return the candidate sentences for a query and how close each is to it in meaning."""
@@ -114,30 +142,27 @@ class Engine:
         closeness = self.vectors[[hit.sentence_id for hit in hits]] @ question
         return hits, [float(value) for value in closeness]
 
-    def _answer(self, query: Query) -> Answer:
+    def weigh(self, query: Query) -> Weighing:
+        """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
         hits, closeness = self.candidates(query)
-        if not hits:
-            return abstain(self.articles)
         rows = features(hits, query, closeness)
+        excerpts = [excerpt(hit.facts, query) for hit in hits]
+        probabilities = self.ranker.probabilities(rows)
         tuning, ranker = self.tuning, self.ranker
-        chosen = select(
-            hits,
-            ranker.probabilities(rows),
-            query,
+        chosen = decide(
+            rows,
+            probabilities,
+            [len(quoted.text) for quoted in excerpts],
             threshold=_given(tuning.threshold, ranker.threshold_answer),
             threshold_doubtful=_given(tuning.threshold_doubtful, ranker.threshold_doubtful),
             threshold_second=_given(tuning.threshold_second, ranker.threshold_second),
             max_chars=tuning.max_answer_chars,
-            rows=rows,
         )
-        return quote(chosen, query) if chosen else abstain(self.articles)
+        return Weighing(query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen))
 
-    def _turn(self, query: Query, answer: Answer) -> Turn:
-        entities = list(query.entities)
-        if not entities and not answer.abstained:
-            # Whom the answer is about: its first names, past the capital of its first word.
-            tokens = tokenize(answer.text)[1:]
-            entities = [t.term for t in tokens if t.capitalized and not t.stop][:3]
+    def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]]) -> Turn:
+        # Whom the answer is about: the names asked about, else the first names it quotes.
+        entities = list(query.entities) or subjects(chosen)
         terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
         return Turn(terms=terms, entities=entities)
 

@@ -1,13 +1,13 @@
-"""Turn a question (and the conversation so far) into weighted term groups and an answer type."""
+"""Turn an analysed question (and the conversation so far) into the weighted term groups to search."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .analysis import QUESTION_WORDS, Acronym, Token, fold, words
+from .analysis import Acronym, Token
 from .model import Turn
+from .question import Question
 
 # Everyday verbs that say little of what is asked about: an answer may well use other words.
 LIGHT_VERBS = frozenset(
@@ -16,28 +16,6 @@ LIGHT_VERBS = frozenset(
     becomes became go goes went gone come comes came put puts seem seems seemed try tries tried
     mean means meant""".split()
 )
-PRONOUNS = frozenset(
-    "he him his she her hers they them their theirs it its this that these those there".split()
-)
-_NUMBER_QUESTION = re.compile(
-    r"\bhow (?:many|much|long|old|far|large|big|high|tall|often)\b|\bwhat (?:percent|percentage|"
-    r"share|proportion|number|amount|fraction|portion|sum|total|rate|size|population)\b|"
-    r"\bpercent(?:age)?s?\b",
-)
-_DATE_QUESTION = re.compile(
-    r"^\s*when\b|\bwhen (?:did|was|were|is|does|do|will|had|has)\b|\b(?:what|which|in which|in what)"
-    r" (?:year|years|date|month|day|century|decade|time|period|era)\b|\bsince when\b",
-)
-_PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:by|to|for|with) whom\b|\bwho (?:is|was|did)\b")
-_SPEECH_QUESTION = re.compile(
-    r"\bwhat (?:did|does|do|has|had|will|would)\b.*\b(?:say|tell|state|announce|declare|tweet|"
-    r"claim|argue)\b"
-)
-_DEFINITION_QUESTION = re.compile(r"^\s*who (?:is|was|are|were)\b(?! the\b)")
-_REASON_QUESTION = re.compile(r"^\s*why\b|\bfor what reason\b|\bwhat (?:caused|led to)\b")
-_PLACE_QUESTION = re.compile(r"^\s*where\b|\b(?:what|which) (?:country|city|town|place|region|state)\b")
-
-
 # Everyday words that questions use where news text says it another way, as stems, both ways.
 _RELATED_PAIRS = [
     ("percentag", "percent"),
@@ -116,65 +94,39 @@ class TermGroup:
 
 @dataclass(frozen=True)
 class Query:
-    """A question ready for retrieval."""
+    """A question ready for retrieval: what it asks about, in the article's terms."""
 
-    text: str
+    question: Question
     groups: tuple[TermGroup, ...]
-    answer_type: str | None  # "number", "date", "identity", "person", "place", "reason", "speech" or None
-    entities: tuple[str, ...]
-    asked_terms: frozenset[str]
-    names: tuple[str, ...] = ()  # multi-word names as asked ("luis arce"), folded to lowercase
+    entities: tuple[str, ...]  # the question's names, or those a follow-up refers back to
+    asked_terms: frozenset[str]  # the terms of the groups the question itself asks about
+
+    @property
+    def text(self) -> str:
+        """Return the question as asked."""
+        return self.question.text
+
+    @property
+    def answer_type(self) -> str | None:
+        """Return the kind of answer the question asks for, if its wording says."""
+        return self.question.answer_type
 
     @property
     def has_content(self) -> bool:
+        """Return whether the question itself asks about anything (not only the context)."""
         return any(group.asked for group in self.groups)
 
 
-def answer_type(question: str) -> str | None:
-    """Return the kind of answer a question expects, when its wording says."""
-    lowered = fold(question).lower()
-    if _NUMBER_QUESTION.search(lowered):
-        return "number"
-    if _DATE_QUESTION.search(lowered):
-        return "date"
-    if _DEFINITION_QUESTION.search(lowered):
-        return "identity"  # "Who is Carlos Mesa?": what the article says he is
-    if _PERSON_QUESTION.search(lowered):
-        return "person"
-    if _PLACE_QUESTION.search(lowered):
-        return "place"
-    if _REASON_QUESTION.search(lowered):
-        return "reason"
-    if _SPEECH_QUESTION.search(lowered) and not _ARTICLE_VERB.search(lowered):
-        return "speech"  # what someone said; not "what does the article say about ..."
-    return None
-
-
 def build_query(
-    question: str,
+    question: Question,
     acronyms: Iterable[Acronym] = (),
     previous: Turn | None = None,
     known: Callable[[str], bool] = lambda term: True,
 ) -> Query:
     """Build the query for a question; a follow-up borrows what the previous turn was about."""
     groups: list[TermGroup] = []
-    entities: list[str] = []
-    names: list[list[str]] = [[]]
-    has_pronoun = False
-    question_words = QUESTION_WORDS | _asked_of_article(question)
-    for position, (word, tokens) in enumerate(words(question)):
-        if word[:1].isupper() and position > 0:
-            names[-1].append(fold(word).lower())
-        elif names[-1]:
-            names.append([])
+    for word, content in question.content:
         lower = word.lower()
-        if lower in PRONOUNS:
-            has_pronoun = True
-        content = [t for t in tokens if not t.stop and lower not in question_words]
-        if not content:
-            continue
-        if any(t.capitalized for t in content) and (position > 0 or not word.isalpha()):
-            entities.extend(t.term for t in content)
         alternatives = _alternatives(word, content)
         if len(alternatives) == 1 and len(alternatives[0]) == 1:
             alternatives += tuple((term,) for term in _related(alternatives[0][0], known))
@@ -183,6 +135,8 @@ def build_query(
         groups.append(TermGroup(word, alternatives, light=lower in LIGHT_VERBS))
     groups = _expand_acronyms(groups, list(acronyms))
     asked_terms = frozenset(term for group in groups for term in group.terms)
+    entities = list(question.entities)
+    has_pronoun = question.has_pronoun
     if previous is not None and (has_pronoun or len(groups) <= 1 or not entities):
         carried = _context_groups(previous, asked_terms, bool(entities), has_pronoun, known)
         if not groups and has_pronoun:
@@ -191,27 +145,11 @@ def build_query(
             entities.extend(g.surface for g in carried)
         groups.extend(carried)
     return Query(
-        text=question,
+        question=question,
         groups=tuple(groups),
-        answer_type=answer_type(question),
         entities=tuple(dict.fromkeys(entities)),
         asked_terms=asked_terms,
-        names=tuple(" ".join(name) for name in names if len(name) > 1),
     )
-
-
-_ARTICLE_VERB = re.compile(
-    r"\b(?:article|text|story|piece|report|author|writer|it)\s+(?:say|says|said|tell|tells|told|"
-    r"mention|mentions|mentioned|report|reports|reported|write|writes|wrote)\b",
-    re.IGNORECASE,
-)
-
-
-def _asked_of_article(question: str) -> frozenset[str]:
-    """Return the verbs by which a question asks what the article says ("What does it say about
-    Chile?"): they are part of how it asks, not of what it asks about."""
-    found = _ARTICLE_VERB.findall(fold(question))
-    return frozenset(match.split()[-1].lower() for match in found)
 
 
 def _related(term: str, known: Callable[[str], bool]) -> list[str]:
@@ -221,7 +159,7 @@ def _related(term: str, known: Callable[[str], bool]) -> list[str]:
     return [word for word in RELATED.get(term, ()) if known(word)]
 
 
-def _alternatives(word: str, tokens: list[Token]) -> tuple[tuple[str, ...], ...]:
+def _alternatives(word: str, tokens: tuple[Token, ...]) -> tuple[tuple[str, ...], ...]:
     if len(tokens) > 1 and tokens[-1].surface == word:
         # A hyphenated word: its parts together, or the joined form alone.
         parts = tuple(dict.fromkeys(t.term for t in tokens[:-1]))

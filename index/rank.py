@@ -1,34 +1,32 @@
 """Weigh the candidate sentences: how likely each one is to hold the answer to the question.
 
 The retriever proposes candidates by their words; this module describes each candidate by the
-signals the rest of `index/` computes (BM25 scores and coverage, the answer rules in `answer.py`,
-the kind of answer asked for, the meaning-closeness of `embed.py`) and a forest of small
-decision trees (`data/ranker.json`, trained by `tools/train_ranker.py`) turns those signals into
-a probability. The best candidate is quoted when its probability reaches the model's threshold;
-otherwise the bot says the article doesn't say.
+signals the rest of `index/` computes (BM25 scores and coverage in `retrieval.py`, the rules of
+`signals.py` and the hand-written chooser built on them, what the analysed question and sentence
+hold, the meaning-closeness of `embed.py`) and a forest of small decision trees
+(`data/ranker.json`, trained by `tools/train_ranker.py`) turns those signals into a probability.
+The best candidate is quoted when its probability reaches the model's threshold; otherwise the bot
+says the article doesn't say.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from . import answer as rules
-from .analysis import fold, terms, tokenize
 from .errors import ArticleBotError
 from .query import Query
+from .question import SAID_QUESTION_WORDS
 from .retrieval import Hit
+from .signals import assess, rules_choice
 
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "identity", "speech", None)
-QUESTION_WORDS = ("what", "which", "who", "when", "where", "how", "why")
 
 FEATURES = (
     "bias",
@@ -68,93 +66,37 @@ FEATURES = (
     "asked_term_density",
     "coverage_gap",
     "opens_passage",
-    "rules_first",  # what answer.choose(), the hand-written rules, would quote first
+    "rules_first",  # what signals.rules_choice(), the hand-written rules, would quote first
     "rules_second",  # ... and second
     "lacks_the_count",  # asked "how many troops", it has no number followed by "troops"
     *(f"asks_{kind or 'other'}" for kind in ANSWER_TYPES),
-    *(f"says_{word}" for word in QUESTION_WORDS),
+    *(f"says_{word}" for word in SAID_QUESTION_WORDS),
 )
-
-
-def _bigrams(sequence: Sequence[str]) -> set[tuple[str, str]]:
-    return set(zip(sequence, sequence[1:], strict=False))
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """What a sentence says whatever the question: worked out once per sentence."""
-
-    words: tuple[str, ...]  # its tokens' terms, in order
-    names: tuple[str, ...]  # terms of its capitalised words that are not stopwords, past the first
-    terms: tuple[str, ...]
-    term_set: frozenset[str]
-    log_length: float
-    has_digit: bool
-    has_year: bool
-    has_month_or_era: bool
-    has_quote: bool
-    counted: frozenset[str]  # terms up to three words after a number: what the numbers count
-
-
-@lru_cache(maxsize=65536)
-def _facts(text: str) -> _Facts:
-    lowered = fold(text).lower()
-    tokens = tokenize(text)
-    found = tuple(terms(text))
-    return _Facts(
-        words=tuple(token.term for token in tokens),
-        names=tuple(t.term for t in tokens[1:] if t.capitalized and not t.stop),
-        terms=found,
-        term_set=frozenset(found),
-        log_length=math.log(len(text)),
-        has_digit=bool(re.search(r"\d", lowered)),
-        has_year=bool(rules._YEAR.search(lowered)),
-        has_month_or_era=bool(rules._MONTH_OR_DAY.search(lowered)),
-        has_quote=bool(re.search(r"[“”\"]", text)),
-        counted=frozenset(
-            token.term
-            for i, number in enumerate(tokens)
-            if rules._NUMBER.fullmatch(number.surface.lower())
-            for token in tokens[i + 1 : i + 4]
-        ),
-    )
-
-
-def _counted_noun(question: str) -> str | None:
-    """Return the term of what a "how many" question counts ("how many troops": "troop")."""
-    match = re.search(r"\bhow many ([a-z][a-z-]*)", question)
-    found = terms(match.group(1)) if match else []
-    return found[0] if found else None
 
 
 def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> list[list[float]]:
     """Describe each candidate (in retrieval order) by the signals in FEATURES."""
     if not hits:
         return []
+    question = query.question
     best = hits[0]
     asked = query.asked_terms
-    question = fold(query.text).lower()
-    question_bigrams = _bigrams(terms(query.text))
-    negated = bool(rules._NEGATION.search(fold(query.text)))
     asked_groups = sum(1 for group in query.groups if group.asked)
     best_coverage = max(hit.sentence_coverage for hit in hits)
     best_closeness = max(closeness)
     second_share = hits[1].score / best.score if len(hits) > 1 else 0.0
-    kinds = [float(query.answer_type == kind) for kind in ANSWER_TYPES]
-    by_rules = rules.choose(hits, query)
-    first_by_rules = by_rules[0] if by_rules else None
-    second_by_rules = by_rules[1] if len(by_rules) > 1 else None
-    says = [float(question.startswith(word) or f" {word} " in question) for word in QUESTION_WORDS]
-    counted = _counted_noun(question)
+    kinds = [float(question.answer_type == kind) for kind in ANSWER_TYPES]
+    says = [float(said) for said in question.says]
+    signals = [assess(hit, query) for hit in hits]
+    first_by_rules, second_by_rules = rules_choice(hits, signals, query)
     rows = []
-    for rank, hit in enumerate(hits):
-        text = hit.text
-        facts = _facts(text)
-        words = facts.words
-        where = [i for i, term in enumerate(words) if term in asked]
+    for rank, (hit, signal) in enumerate(zip(hits, signals, strict=True)):
+        facts = hit.facts
+        tokens = facts.tokens
+        where = [i for i, token in enumerate(tokens) if token.term in asked]
         spread = (max(where) - min(where) + 1) / len(where) if len(where) > 1 else 1.0
         new_names = sum(1 for term in facts.names if term not in asked)
-        sentence_terms = facts.terms
+        pairs = zip(facts.terms, facts.terms[1:], strict=False)  # consecutive index terms
         row = [
             1.0,
             hit.score / best.score,
@@ -163,19 +105,19 @@ def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> l
             hit.sentence_coverage,
             hit.coverage,
             bool(hit.missing_entities),
-            rules.matches_predicate(hit, query),
-            rules.names_the_same(hit, query),
-            rules.agrees_in_polarity(hit, query),
-            rules.has_answer_type(text, query.answer_type, query.text),
-            rules.new_information(hit, query),
-            negated,
+            signal.matches_predicate,
+            signal.names_the_same,
+            signal.agrees_in_polarity,
+            signal.has_answer_type,
+            signal.new_information,
+            question.negated,
             facts.log_length,
             math.log1p(len(facts.term_set - asked)),
             hit.passage.id == best.passage.id,
-            query.answer_type == "reason" and bool(rules._REASON.search(text)),
-            query.answer_type == "identity" and rules._describes(text, query),
+            signal.gives_reason,
+            signal.describes,
             math.log1p(new_names),
-            len(question_bigrams & _bigrams(sentence_terms)) / (len(question_bigrams) or 1),
+            len(question.bigrams.intersection(pairs)) / (len(question.bigrams) or 1),
             math.log(best.score + 1e-9),
             math.log(hit.score + 1e-9),
             hit.sentence / max(1, len(hit.passage.sentences)),
@@ -190,12 +132,12 @@ def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> l
             facts.has_year,
             facts.has_month_or_era,
             facts.has_quote,
-            len(where) / max(1, len(words)),
+            len(where) / max(1, len(tokens)),
             hit.sentence_coverage - best_coverage,
             hit.sentence == 0,
-            hit is first_by_rules,
-            hit is second_by_rules,
-            counted is not None and counted not in facts.counted,
+            rank == first_by_rules,
+            rank == second_by_rules,
+            signal.lacks_the_count,
         ]
         rows.append([float(value) for value in row] + kinds + says)
     return rows
@@ -214,7 +156,7 @@ class Forest:
     baseline: float
     depth: int
     threshold_answer: float  # quote the best candidate from this probability on
-    threshold_doubtful: float  # ... or from this one when it lacks what is asked (see select)
+    threshold_doubtful: float  # ... or from this one when it lacks what is asked (see decide)
     threshold_second: float  # add the second best from this probability on
 
     @classmethod
@@ -229,7 +171,7 @@ class Forest:
             width = max(len(tree["feature"]) for tree in trees)
 
             def table(key: str, dtype: type, fill: float = 0) -> np.ndarray:
-                out = np.full((len(trees), width), fill, dtype=dtype)
+                out: np.ndarray = np.full((len(trees), width), fill, dtype=dtype)
                 for row, tree in enumerate(trees):
                     out[row, : len(tree[key])] = tree[key]
                 return out
@@ -275,25 +217,6 @@ def forest() -> Forest:
     if _FOREST is None:
         _FOREST = Forest.load()
     return _FOREST
-
-
-def select(
-    hits: Sequence[Hit],
-    probabilities: Sequence[float],
-    query: Query,
-    threshold: float,
-    threshold_doubtful: float,
-    threshold_second: float,
-    max_chars: int,
-    rows: Sequence[Sequence[float]] | None = None,
-) -> list[Hit]:
-    """Pick none, one or two of the hits to quote (see decide); rows are their features, worked
-    out here unless given."""
-    if rows is None:
-        rows = features(hits, query, [0.0] * len(hits))
-    lengths = [len(rules.excerpt(hit.text, query)) for hit in hits]
-    chosen = decide(rows, probabilities, lengths, threshold, threshold_doubtful, threshold_second, max_chars)
-    return [hits[i] for i in chosen]
 
 
 CLOSE = 0.4  # a candidate this probable, relative to the best, may be preferred for its kind

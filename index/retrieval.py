@@ -1,12 +1,17 @@
-"""Pick the passages and sentences relevant to a query: BM25 over passages, then over sentences."""
+"""Pick the passages and sentences relevant to a query: BM25 over passages, then over sentences.
+
+Every sentence is analysed once, as it is indexed (`facts.analyse_sentence`); a candidate refers
+to its sentence's facts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .analysis import fold, terms
+from .analysis import terms
 from .bm25 import BM25Index
+from .facts import SentenceFacts, analyse_sentence
 from .model import Passage
 from .query import Query, TermGroup
 
@@ -20,13 +25,13 @@ class Hit:
     score: float
     coverage: float  # IDF-weighted share of the asked groups found (sentence, else passage at half)
     sentence_coverage: float  # the same, counting the sentence alone
-    sentence_terms: frozenset[str]
+    facts: SentenceFacts  # what the sentence holds, analysed when it was indexed
     missing_entities: tuple[str, ...] = ()  # names asked about that the passage never mentions
     sentence_id: int = -1  # the sentence's place among all the passages' sentences, in order
 
     @property
     def text(self) -> str:
-        return self.passage.sentences[self.sentence]
+        return self.facts.text
 
 
 class Retriever:
@@ -48,18 +53,17 @@ class Retriever:
         self.candidate_passages = candidate_passages
         self._sentence_owner: list[tuple[int, int]] = []
         self._first_sentence: list[int] = []
-        sentence_terms: list[list[str]] = []
+        facts: list[SentenceFacts] = []
         passage_terms: list[list[str]] = []
         for p_index, passage in enumerate(self.passages):
-            self._first_sentence.append(len(sentence_terms))
+            self._first_sentence.append(len(facts))
             words: list[str] = []
             for s_index, sentence in enumerate(passage.sentences):
-                found = terms(sentence)
-                sentence_terms.append(found)
-                words.extend(found)
+                facts.append(analyse_sentence(sentence))
+                words.extend(facts[-1].terms)
                 self._sentence_owner.append((p_index, s_index))
             passage_terms.append(words)
-        self._sentence_sets = [frozenset(t) for t in sentence_terms]
+        self.facts = tuple(facts)  # by sentence id
         self._passage_sets = [frozenset(t) for t in passage_terms]
         # Where a name may stand for a passage: the passage, the one before it when it opens by
         # referring back ("This followed an interview where he...") and the article's title.
@@ -73,11 +77,16 @@ class Retriever:
                 scope |= self._passage_sets[p_index - 1]
             self._name_scope.append(frozenset(scope))
         self.passage_index = BM25Index(passage_terms, k1=k1, b=b)
-        self.sentence_index = BM25Index(sentence_terms, k1=k1, b=b)
+        self.sentence_index = BM25Index([f.terms for f in self.facts], k1=k1, b=b)
 
     def knows(self, term: str) -> bool:
         """Return whether any passage contains the term."""
         return self.passage_index.document_frequency(term) > 0
+
+    def sentences(self) -> Iterator[tuple[Passage, SentenceFacts]]:
+        """Yield every sentence's facts with its passage, in order."""
+        for s_id, facts in enumerate(self.facts):
+            yield self.passages[self._sentence_owner[s_id][0]], facts
 
     def search(self, query: Query, k: int = 5) -> list[Hit]:
         """Return up to k sentences best matching the query, best first; empty if nothing matches."""
@@ -113,7 +122,7 @@ class Retriever:
                     score=score,
                     coverage=self._coverage(query.groups, s_id, p_index),
                     sentence_coverage=self._coverage(query.groups, s_id, p_index, passage_credit=0.0),
-                    sentence_terms=self._sentence_sets[s_id],
+                    facts=self.facts[s_id],
                     missing_entities=self._missing_entities(query, s_id, p_index),
                     sentence_id=s_id,
                 )
@@ -132,13 +141,13 @@ class Retriever:
 
     def _name_bonus(self, query: Query, s_id: int) -> float:
         """Favour sentences that name someone as asked ("Luis Arce"), not in scattered parts."""
-        if not query.names:
+        question = query.question
+        if not question.names:
             return 0.0
-        p_index, s_index = self._sentence_owner[s_id]
-        text = fold(self.passages[p_index].sentences[s_index]).lower()
+        text = self.facts[s_id].lowered
         return sum(
-            self.name_weight * sum(self.sentence_index.idf(t) for t in terms(name))
-            for name in query.names
+            self.name_weight * sum(self.sentence_index.idf(t) for t in name_terms)
+            for name, name_terms in zip(question.names, question.name_terms, strict=True)
             if name in text
         )
 
@@ -166,7 +175,7 @@ class Retriever:
     ) -> float:
         """Return the IDF-weighted share of the asked groups in the sentence (those only in its
         passage count for passage_credit)."""
-        in_sentence = self._sentence_sets[s_id]
+        in_sentence = self.facts[s_id].term_set
         in_passage = self._passage_sets[p_index]
         found = total = 0.0
         for group in groups:

@@ -1,4 +1,5 @@
-"""Fixtures for the Telegram tests: the engine on the bundled article, the fake Bot API, the bot."""
+"""Fixtures: the sentence-vector cache in a temporary folder, the engines on the bundled article
+and on a small one, the fake Bot API, the bot."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ from pathlib import Path
 
 import pytest
 from article_bot.bot.settings import Settings, settings_from
-from article_bot.index.content import default_content_path
+from article_bot.index.content import default_content_path, parse_article
 from article_bot.index.engine import Engine
 from bot_api_server import TOKEN, FakeBotApi
 from running_bot import RunningBot
+
+# A three-passage article on mining in the Andes, for tests that need to know every sentence.
+ANDES = parse_article(
+    "# Mining in the Andes\n\nJane Roe\n2 May 2021\n\n"
+    "Potosí produced silver for the Spanish crown. Its mines employed thousands.\n\n"
+    "The Uyuni salt flat holds lithium. Companies from China and Europe want the lithium.\n\n"
+    "Tin mining collapsed in 1985. Miners then moved to El Alto.\n",
+    slug="andes",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -22,9 +32,16 @@ def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
 
 
+# Engines are built in fixtures, never at import: an article's computed vectors are written to the
+# cache folder, which only vector_cache makes temporary.
 @pytest.fixture(scope="session")
-def engine() -> Engine:
+def engine(vector_cache: Path) -> Engine:
     return Engine.from_path(default_content_path(None, environ={}))
+
+
+@pytest.fixture(scope="session")
+def andes(vector_cache: Path) -> Engine:
+    return Engine([ANDES])
 
 
 @pytest.fixture

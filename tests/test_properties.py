@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from article_bot.bot.texts import answer_json, reply_text
-from article_bot.index.content import default_content_path, parse_article
+from article_bot.index.content import default_content_path, load_articles, parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ContentError
 from article_bot.index.model import Answer, Conversation
@@ -17,8 +17,14 @@ from article_bot.index.model import Answer, Conversation
 MAX_ANSWER_CHARS = 600
 MARKER = re.compile(r"\[(\d+)\]")
 
-ENGINE = Engine.from_path(default_content_path(environ={}))
-ARTICLE_WORDS = sorted({word for p in ENGINE.passages for word in re.findall(r"\S+", p.text)})
+ARTICLE_WORDS = sorted(
+    {
+        word
+        for article in load_articles(default_content_path(environ={}))
+        for p in article.passages
+        for word in re.findall(r"\S+", p.text)
+    }
+)
 # What real messages carry that plain words do not.
 ODDITIES = [
     "\u200f",
@@ -87,9 +93,9 @@ def check_citations(answer: Answer) -> None:
         assert markers == set(refs)
 
 
-def check_rendering(answer: Answer) -> None:
-    reply = reply_text(ENGINE, answer)
-    rendered = answer_json(ENGINE, answer)
+def check_rendering(engine: Engine, answer: Answer) -> None:
+    reply = reply_text(engine, answer)
+    rendered = answer_json(engine, answer)
     json.loads(json.dumps(rendered, ensure_ascii=False))
     assert rendered["reply"] == reply
     assert answer.text in reply
@@ -100,20 +106,20 @@ def check_rendering(answer: Answer) -> None:
 
 @SETTINGS
 @given(question=questions)
-def test_any_question_gets_a_consistent_bounded_answer(question):
-    answer = ENGINE.ask(question)
+def test_any_question_gets_a_consistent_bounded_answer(engine, question):
+    answer = engine.ask(question)
 
     check_citations(answer)
     assert len(answer.text) <= MAX_ANSWER_CHARS
-    check_rendering(answer)
+    check_rendering(engine, answer)
 
 
 @SETTINGS
 @given(conversation=st.lists(questions, min_size=2, max_size=4))
-def test_any_conversation_gets_consistent_answers(conversation):
+def test_any_conversation_gets_consistent_answers(engine, conversation):
     state = Conversation()
     for question in conversation:
-        answer = ENGINE.ask(question, state)
+        answer = engine.ask(question, state)
         check_citations(answer)
     assert len(answer.text) <= MAX_ANSWER_CHARS
     assert len(state.turns) <= state.max_turns

@@ -1,4 +1,8 @@
-"""The answer ranker: the features it reads, the trees it evaluates, how it picks what to quote."""
+"""The answer ranker: the features it reads, the trees it evaluates, how it picks what to quote.
+
+Most tests ask of the `andes` fixture (tests/conftest.py): a three-passage article on mining in
+the Andes.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ import math
 from pathlib import Path
 
 import pytest
-from test_answer import ENGINE  # the three-passage article on mining in the Andes
 
+from article_bot.index.answer import excerpt
 from article_bot.index.content import parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ArticleBotError
-from article_bot.index.query import build_query
-from article_bot.index.rank import FEATURES, Forest, features, forest, select
+from article_bot.index.question import read_question
+from article_bot.index.rank import FEATURES, Forest, decide, features, forest
+from article_bot.index.retrieval import Hit
 
 
 def write_forest(path: Path, trees: list[dict], baseline: float = 0.0, **extra: object) -> Path:
@@ -54,6 +59,25 @@ def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
+def candidates(engine: Engine, question: str) -> tuple[list[Hit], list[list[float]], list[int]]:
+    """Return a question's candidates, their feature rows and the lengths of what they quote."""
+    query = engine.query(read_question(question))
+    hits, closeness = engine.candidates(query)
+    return hits, features(hits, query, closeness), [len(excerpt(hit.facts, query).text) for hit in hits]
+
+
+def select(
+    engine: Engine, question: str, probabilities: list[float], *thresholds: float, max_chars: int = 560
+) -> list[str]:
+    """Return the sentences rank.decide quotes, given each candidate's probability."""
+    hits, rows, lengths = candidates(engine, question)
+    return [hits[i].text for i in decide(rows, probabilities, lengths, *thresholds, max_chars)]
+
+
+def texts(engine: Engine, question: str) -> list[str]:
+    return [hit.text for hit in candidates(engine, question)[0]]
+
+
 def test_the_forest_adds_each_trees_leaf_to_the_baseline(tmp_path: Path):
     model = Forest.load(
         write_forest(
@@ -89,11 +113,8 @@ def test_a_forest_for_other_features_or_a_broken_file_is_a_clear_error(tmp_path:
         assert str(path) in str(error.value) and "\n" not in str(error.value)
 
 
-def test_every_candidate_is_described_by_every_feature():
-    query = build_query("When did tin mining collapse?", ENGINE.acronyms)
-    hits, closeness = ENGINE.candidates(query)
-
-    rows = features(hits, query, closeness)
+def test_every_candidate_is_described_by_every_feature(andes):
+    hits, rows, _ = candidates(andes, "When did tin mining collapse?")
 
     assert len(rows) == len(hits) >= 2
     assert all(len(r) == len(FEATURES) for r in rows)
@@ -103,56 +124,53 @@ def test_every_candidate_is_described_by_every_feature():
     assert first["has_year"] == 1.0  # "Tin mining collapsed in 1985."
 
 
-def test_the_sentence_closest_in_meaning_has_the_highest_closeness():
-    query = build_query("Which metal did Potosi produce for the crown?", ENGINE.acronyms)
-
-    hits, closeness = ENGINE.candidates(query)
+def test_the_sentence_closest_in_meaning_has_the_highest_closeness(andes):
+    hits, closeness = andes.candidates(
+        andes.query(read_question("Which metal did Potosi produce for the crown?"))
+    )
 
     best = max(range(len(hits)), key=lambda i: closeness[i])
     assert hits[best].text == "Potosí produced silver for the Spanish crown."
 
 
-def test_select_quotes_the_most_probable_and_abstains_below_the_threshold():
-    query = build_query("When did tin mining collapse?", ENGINE.acronyms)
-    hits, _ = ENGINE.candidates(query)
-    dated = [i for i, hit in enumerate(hits) if "1985" in hit.text][0]
-    probabilities = [0.2] * len(hits)
-    probabilities[dated] = 0.7
+def test_the_most_probable_is_quoted_and_none_below_the_threshold(andes):
+    question = "When did tin mining collapse?"
+    found = texts(andes, question)
+    probabilities = [0.7 if "1985" in text else 0.2 for text in found]
 
-    assert select(hits, probabilities, query, 0.5, 0.8, 0.9, 560) == [hits[dated]]
-    assert select(hits, probabilities, query, 0.75, 0.8, 0.9, 560) == []
+    assert select(andes, question, probabilities, 0.5, 0.8, 0.9) == ["Tin mining collapsed in 1985."]
+    assert select(andes, question, probabilities, 0.75, 0.8, 0.9) == []
 
 
-def test_select_adds_a_second_sentence_only_when_likely_and_short_enough():
-    query = build_query("When did tin mining collapse?", ENGINE.acronyms)
-    hits, _ = ENGINE.candidates(query)
-    probabilities = [0.1] * len(hits)
-    probabilities[0], probabilities[1] = 0.8, 0.6
-    both = len(hits[0].text) + len(hits[1].text)
+def test_a_second_sentence_is_added_only_when_likely_and_short_enough(andes):
+    question = "When did tin mining collapse?"
+    found = texts(andes, question)
+    probabilities = [0.8, 0.6] + [0.1] * (len(found) - 2)
+    both = len(found[0]) + len(found[1])
 
-    assert select(hits, probabilities, query, 0.5, 0.8, 0.5, 560) == [hits[0], hits[1]]
-    assert select(hits, probabilities, query, 0.5, 0.8, 0.7, 560) == [hits[0]]
-    assert select(hits, probabilities, query, 0.5, 0.8, 0.5, both - 1) == [hits[0]]
+    assert select(andes, question, probabilities, 0.5, 0.8, 0.5) == found[:2]
+    assert select(andes, question, probabilities, 0.5, 0.8, 0.7) == found[:1]
+    assert select(andes, question, probabilities, 0.5, 0.8, 0.5, max_chars=both - 1) == found[:1]
 
 
-def test_select_never_quotes_a_passage_that_lacks_a_name_asked_about():
-    query = build_query("What did Morales say about lithium?", ENGINE.acronyms)
-    hits, _ = ENGINE.candidates(query)
+def test_a_passage_that_lacks_a_name_asked_about_is_never_quoted(andes):
+    question = "What did Morales say about lithium?"
+    hits, _, _ = candidates(andes, question)
 
     assert hits and all(hit.missing_entities for hit in hits)
-    assert select(hits, [0.99] * len(hits), query, 0.5, 0.8, 0.9, 560) == []
+    assert select(andes, question, [0.99] * len(hits), 0.5, 0.8, 0.9) == []
 
 
-def test_a_candidate_lacking_what_is_asked_needs_the_higher_threshold():
-    query = build_query("How many companies want lithium?", ENGINE.acronyms)
-    hits, _ = ENGINE.candidates(query)
-    lithium = [i for i, hit in enumerate(hits) if "Companies" in hit.text]
-    probabilities = [0.0] * len(hits)
-    probabilities[lithium[0]] = 0.7  # no number in it: doubtful
+def test_a_candidate_lacking_what_is_asked_needs_the_higher_threshold(andes):
+    question = "How many companies want lithium?"
+    companies = "Companies from China and Europe want the lithium."
+    found = texts(andes, question)
 
-    assert select(hits, probabilities, query, 0.5, 0.8, 0.9, 560) == []
-    probabilities[lithium[0]] = 0.85
-    assert select(hits, probabilities, query, 0.5, 0.8, 0.9, 560) == [hits[lithium[0]]]
+    # No number in it: doubtful.
+    assert select(andes, question, [0.7 if t == companies else 0.0 for t in found], 0.5, 0.8, 0.9) == []
+    assert select(andes, question, [0.85 if t == companies else 0.0 for t in found], 0.5, 0.8, 0.9) == [
+        companies
+    ]
 
 
 def test_a_count_of_something_else_needs_the_higher_threshold():
@@ -162,26 +180,22 @@ def test_a_count_of_something_else_needs_the_higher_threshold():
         slug="strike",
     )
     engine = Engine([article])
-    query = build_query("How many miners work at Oruro?", engine.acronyms)
-    hits, closeness = engine.candidates(query)
-    rows = features(hits, query, closeness)
+    question = "How many miners work at Oruro?"
+    hits, rows, _ = candidates(engine, question)
     column = FEATURES.index("lacks_the_count")
     lacks = {hit.text[:9]: row[column] for hit, row in zip(hits, rows, strict=True)}
-    police = [i for i, hit in enumerate(hits) if "police" in hit.text]
-    probabilities = [0.0] * len(hits)
-    probabilities[police[0]] = 0.7  # a number, but of police
+    police = "Hundreds of police guarded the mine at Oruro."
 
     assert lacks == {"Hundreds ": 1.0, "About 4,0": 0.0}
-    assert select(hits, probabilities, query, 0.5, 0.8, 0.9, 560, rows) == []
-    probabilities[police[0]] = 0.85
-    assert select(hits, probabilities, query, 0.5, 0.8, 0.9, 560, rows) == [hits[police[0]]]
+    # A number, but of police.
+    assert select(engine, question, [0.7 if h.text == police else 0.0 for h in hits], 0.5, 0.8, 0.9) == []
+    assert select(engine, question, [0.85 if h.text == police else 0.0 for h in hits], 0.5, 0.8, 0.9) == [
+        police
+    ]
 
 
-def test_a_question_that_counts_nothing_lacks_no_count():
-    query = build_query("When did tin mining collapse?", ENGINE.acronyms)
-    hits, closeness = ENGINE.candidates(query)
-
-    rows = features(hits, query, closeness)
+def test_a_question_that_counts_nothing_lacks_no_count(andes):
+    _, rows, _ = candidates(andes, "When did tin mining collapse?")
 
     assert not any(row[FEATURES.index("lacks_the_count")] for row in rows)
 
@@ -192,13 +206,10 @@ def test_why_prefers_a_close_candidate_that_gives_a_reason():
         slug="strikes",
     )
     engine = Engine([article])
-    query = build_query("Why did the miners strike?", engine.acronyms)
-    hits, _ = engine.candidates(query)
-    probabilities = [0.9 if "May" in hit.text else 0.5 for hit in hits]
+    question = "Why did the miners strike?"
+    probabilities = [0.9 if "May" in text else 0.5 for text in texts(engine, question)]
 
-    chosen = select(hits, probabilities, query, 0.3, 0.3, 0.95, 560)
-
-    assert [hit.text for hit in chosen] == ["They struck because wages fell."]
+    assert select(engine, question, probabilities, 0.3, 0.3, 0.95) == ["They struck because wages fell."]
 
 
 def test_the_bundled_ranker_loads_with_its_thresholds():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from article_bot.index.content import parse_article
 from article_bot.index.query import build_query
+from article_bot.index.question import read_question
 from article_bot.index.retrieval import Retriever
 
 ARTICLE = parse_article(
@@ -18,7 +19,7 @@ RETRIEVER = Retriever(ARTICLE.passages)
 
 
 def ranked(question: str) -> list[str]:
-    return [hit.text for hit in RETRIEVER.search(build_query(question), k=3)]
+    return [hit.text for hit in RETRIEVER.search(build_query(read_question(question)), k=3)]
 
 
 def test_the_sentence_that_matches_the_question_ranks_first():
@@ -36,26 +37,34 @@ def test_exact_ranking_of_the_candidates():
 
 
 def test_nothing_matching_means_no_hits():
-    assert RETRIEVER.search(build_query("Who won the football match?")) == []
-    assert RETRIEVER.search(build_query("")) == []
+    assert RETRIEVER.search(build_query(read_question("Who won the football match?"))) == []
+    assert RETRIEVER.search(build_query(read_question(""))) == []
 
 
 def test_coverage_says_how_much_of_the_question_a_sentence_holds():
-    full, *_ = RETRIEVER.search(build_query("Where is the salt flat?"))
-    partial, *_ = RETRIEVER.search(build_query("Where is the salt mine of Bolivia?"))
+    full, *_ = RETRIEVER.search(build_query(read_question("Where is the salt flat?")))
+    partial, *_ = RETRIEVER.search(build_query(read_question("Where is the salt mine of Bolivia?")))
 
     assert full.coverage == 1.0
     assert 0 < partial.coverage < 0.7
 
 
 def test_a_name_the_passage_never_mentions_is_reported_missing():
-    hit, *_ = RETRIEVER.search(build_query("What did Morales say about lithium?"))
+    hit, *_ = RETRIEVER.search(build_query(read_question("What did Morales say about lithium?")))
 
     assert hit.missing_entities == ("moral",)
 
 
 def test_a_name_in_the_previous_passage_or_the_title_is_not_missing():
-    hit = RETRIEVER.search(build_query("Where did the Andes miners move?"))[0]
+    hit = RETRIEVER.search(build_query(read_question("Where did the Andes miners move?")))[0]
 
     assert hit.text == "Miners then moved to El Alto."
     assert hit.missing_entities == ()
+
+
+def test_a_candidate_refers_to_its_sentence_analysed_when_indexed():
+    hit = RETRIEVER.search(build_query(read_question("When did tin mining collapse?")))[0]
+
+    assert hit.facts is RETRIEVER.facts[hit.sentence_id]
+    assert hit.text == hit.facts.text == "Tin mining collapsed in 1985."
+    assert hit.facts.dates == ("1985",)

@@ -3,9 +3,9 @@
 Usage: python tools/train_ranker.py [--squad DIR] [--out FILE] [--target-abstain PERCENT]
 
 DIR holds content/NAME.md and questions/NAME.jsonl (the layout of eval/squad). Every
-question's candidate sentences are described by index.rank.features; a candidate is a positive
-example when its quoted text holds a gold answer, and every candidate of an unanswerable
-question is a negative one. Gradient-boosted trees (scikit-learn, needed here only: the bot
+question's candidate sentences are described by index.rank.features (through Engine.weigh); a
+candidate is a positive example when its quoted text holds a gold answer, and every candidate of
+an unanswerable question is a negative one. Gradient-boosted trees (scikit-learn, needed here only: the bot
 evaluates the exported trees with numpy) learn the probability that a candidate holds the
 answer.
 
@@ -28,15 +28,14 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from article_bot.index.answer import excerpt  # noqa: E402
 from article_bot.index.engine import Engine, Tuning  # noqa: E402
 from article_bot.index.evaluate import normalise, read_questions  # noqa: E402
 from article_bot.index.model import Conversation  # noqa: E402
-from article_bot.index.query import build_query  # noqa: E402
-from article_bot.index.rank import FEATURES, Forest, decide, features  # noqa: E402
+from article_bot.index.question import read_question  # noqa: E402
+from article_bot.index.rank import FEATURES, Forest, decide  # noqa: E402
 
 SECOND = 0.1  # probability from which a second sentence is added (chosen on the same validation)
-# The probability needed by a candidate that lacks the number or date asked for (rank.select).
+# The probability needed by a candidate that lacks the number or date asked for (rank.decide).
 DOUBTFUL = 0.3
 MAX_CHARS = Tuning().max_answer_chars
 PARAMETERS = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "l2_regularization": 1.0}
@@ -70,14 +69,12 @@ def examples(content: Path, questions: Path) -> list[dict]:
         conversation = Conversation()
         for earlier in row.get("context", []):
             engine.ask(earlier, conversation)
-        question = " ".join(row["question"].split())
-        query = build_query(question, engine.acronyms, conversation.last, engine.retriever.knows)
-        hits, closeness = engine.candidates(query)
+        weighing = engine.weigh(engine.query(read_question(row["question"]), conversation))
         golds = [normalise(gold) for gold in row.get("answers", [])]
-        quoted = [excerpt(hit.text, query) for hit in hits]
+        quoted = [excerpt.text for excerpt in weighing.excerpts]
         answerable = row["kind"] != "unanswerable"
         labels = [answerable and any(gold in normalise(text) for gold in golds) for text in quoted]
-        rows = features(hits, query, closeness)
+        rows = list(weighing.rows)
         out.append(
             {"kind": row["kind"], "rows": rows, "labels": labels, "lengths": [len(text) for text in quoted]}
         )

@@ -1,0 +1,44 @@
+"""Words that mark what a text holds: numbers, dates, speech, negation, reasons and roles.
+
+Questions and sentences are both read with these when they are analysed (`question.py`,
+`facts.py`); the ranker's signals (`signals.py`) compare what the two hold. The patterns match
+folded text (`analysis.fold`), lowercased unless they ignore case.
+"""
+
+from __future__ import annotations
+
+import re
+
+MONTH_OR_DAY = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
+    r"|centur(?:y|ies)|decades?|years?|months?|weeks?|ago|spring|summer|autumn|winter|era|age)\b"
+)
+YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
+NUMBER_WORDS = frozenset(
+    """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred
+    hundreds thousand thousands million millions billion billions dozen dozens half twice several
+    few""".split()
+)
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+DIGIT = re.compile(r"\d")
+PERCENT = re.compile(r"\bpercent|\bper cent|%")
+QUOTE_MARK = re.compile(r"[“”\"]")
+SPEECH = re.compile(
+    r"[“”\"]|\b(?:said|says|say|saying|added|stated|announced|declared|tweeted|told|wrote|argued|"
+    r"claimed|called|indicating|according to|statement)\b",
+    re.IGNORECASE,
+)
+NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+REASON = re.compile(
+    r"\b(?:because|due to|owing to|in response to|in order to|as a result|so that|caused|led to|"
+    r"since|therefore|thus|consequently|reason)\b",
+    re.IGNORECASE,
+)
+# Words that say what someone is, standing before a name ("the ambassador, Philip Goldberg").
+ROLES = (
+    r"president|ex-president|president-elect|minister|leader|candidate|ambassador|politician|chief|"
+    r"director|head|official|general|senator|governor|secretary|founder|author|king|queen|emperor|"
+    r"prince|chairman|chair|mayor|judge|spokesman|spokeswoman|commander|activist|journalist|"
+    r"businessman|writer|scientist|member|ruler|dictator|pope|bishop|premier|chancellor"
+)

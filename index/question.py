@@ -1,0 +1,154 @@
+"""A question, analysed once when it arrives: its words, names, the kind of answer it asks for.
+
+`Engine.ask` reads each question into a `Question`; the direct answers (`direct.py`), the query
+(`query.py`), the ranker's signals (`signals.py`) and the quoting (`answer.py`) all read that
+value rather than folding and tokenising the text again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import cues
+from .analysis import QUESTION_WORDS, Token, fold, folded_words, terms
+
+MAX_QUESTION_CHARS = 1000
+# The question words whose presence the ranker is told of, in the order of its features.
+SAID_QUESTION_WORDS = ("what", "which", "who", "when", "where", "how", "why")
+PRONOUNS = frozenset(
+    "he him his she her hers they them their theirs it its this that these those there".split()
+)
+
+_NUMBER_QUESTION = re.compile(
+    r"\bhow (?:many|much|long|old|far|large|big|high|tall|often)\b|\bwhat (?:percent|percentage|"
+    r"share|proportion|number|amount|fraction|portion|sum|total|rate|size|population)\b|"
+    r"\bpercent(?:age)?s?\b",
+)
+_DATE_QUESTION = re.compile(
+    r"^\s*when\b|\bwhen (?:did|was|were|is|does|do|will|had|has)\b|\b(?:what|which|in which|in what)"
+    r" (?:year|years|date|month|day|century|decade|time|period|era)\b|\bsince when\b",
+)
+_PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:by|to|for|with) whom\b|\bwho (?:is|was|did)\b")
+_SPEECH_QUESTION = re.compile(
+    r"\bwhat (?:did|does|do|has|had|will|would)\b.*\b(?:say|tell|state|announce|declare|tweet|"
+    r"claim|argue)\b"
+)
+_DEFINITION_QUESTION = re.compile(r"^\s*who (?:is|was|are|were)\b(?! the\b)")
+_REASON_QUESTION = re.compile(r"^\s*why\b|\bfor what reason\b|\bwhat (?:caused|led to)\b")
+_PLACE_QUESTION = re.compile(r"^\s*where\b|\b(?:what|which) (?:country|city|town|place|region|state)\b")
+# "What does the article say about ...": how a question asks, not what it asks about.
+_ARTICLE_VERB = re.compile(
+    r"\b(?:article|text|story|piece|report|author|writer|it)\s+(?:say|says|said|tell|tells|told|"
+    r"mention|mentions|mentioned|report|reports|reported|write|writes|wrote)\b",
+    re.IGNORECASE,
+)
+_COUNTED = re.compile(r"\bhow many ([a-z][a-z-]*)")
+_CAPITALISED_RUN = re.compile(r"(?<=\s)[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as asked, analysed once."""
+
+    text: str  # as asked, its spacing normalised, at most MAX_QUESTION_CHARS
+    folded: str  # analysis.fold(text)
+    lowered: str  # ... and lowercased
+    plain: str  # its words as typed, lowercased, one space apart: "who wrote it"
+    tokens: tuple[Token, ...]
+    token_terms: frozenset[str]  # the terms of all its tokens, stopwords included
+    terms: tuple[str, ...]  # its index terms, stopwords removed, in order
+    bigrams: frozenset[tuple[str, str]]
+    # The words that say what it asks about (not stopwords, not how it asks), each with its tokens.
+    content: tuple[tuple[str, tuple[Token, ...]], ...]
+    entities: tuple[str, ...]  # terms of the capitalised words of content, in order
+    names: tuple[str, ...]  # multi-word names past its first word ("luis arce"), lowercased
+    name_terms: tuple[tuple[str, ...], ...]  # the index terms of each of names
+    named: tuple[str, ...]  # runs of capitalised words past its first, as written ("Luis Arce")
+    has_pronoun: bool
+    answer_type: str | None  # "number", "date", "identity", "person", "place", "reason", "speech"
+    negated: bool  # it asks what did not happen
+    says: tuple[bool, ...]  # whether it says each of SAID_QUESTION_WORDS
+    counted: str | None  # the term of what a "how many" question counts ("how many troops": "troop")
+    percent: bool  # it asks for a percentage
+
+
+def read_question(text: str) -> Question:
+    """Analyse a question (its spacing normalised and its length capped first)."""
+    text = " ".join(text.split())[:MAX_QUESTION_CHARS]
+    folded = fold(text)
+    lowered = folded.lower()
+    split = folded_words(folded)
+    tokens = tuple(token for _, word_tokens in split for token in word_tokens)
+    found = tuple(token.term for token in tokens if not token.stop)
+    asked_of_article = frozenset(match.split()[-1].lower() for match in _ARTICLE_VERB.findall(folded))
+    content, entities, names, has_pronoun = _read_words(split, QUESTION_WORDS | asked_of_article)
+    counted = _COUNTED.search(lowered)
+    counted_terms = terms(counted.group(1)) if counted else []
+    return Question(
+        text=text,
+        folded=folded,
+        lowered=lowered,
+        plain=" ".join(token.surface for token in tokens).lower(),
+        tokens=tokens,
+        token_terms=frozenset(token.term for token in tokens),
+        terms=found,
+        bigrams=frozenset(zip(found, found[1:], strict=False)),
+        content=content,
+        entities=entities,
+        names=names,
+        name_terms=tuple(tuple(terms(name)) for name in names),
+        named=tuple(_CAPITALISED_RUN.findall(folded)),
+        has_pronoun=has_pronoun,
+        answer_type=_answer_type(lowered),
+        negated=bool(cues.NEGATION.search(folded)),
+        says=tuple(lowered.startswith(word) or f" {word} " in lowered for word in SAID_QUESTION_WORDS),
+        counted=counted_terms[0] if counted_terms else None,
+        percent=bool(cues.PERCENT.search(lowered)),
+    )
+
+
+def _read_words(
+    split: list[tuple[str, tuple[Token, ...]]], how_it_asks: frozenset[str]
+) -> tuple[tuple[tuple[str, tuple[Token, ...]], ...], tuple[str, ...], tuple[str, ...], bool]:
+    """Return the content words with their tokens, the entities, the multi-word names and
+    whether a pronoun refers back."""
+    content: list[tuple[str, tuple[Token, ...]]] = []
+    entities: list[str] = []
+    names: list[list[str]] = [[]]
+    has_pronoun = False
+    for position, (word, tokens) in enumerate(split):
+        lower = word.lower()
+        if word[:1].isupper() and position > 0:
+            names[-1].append(lower)
+        elif names[-1]:
+            names.append([])
+        if lower in PRONOUNS:
+            has_pronoun = True
+        kept = tuple(t for t in tokens if not t.stop and lower not in how_it_asks)
+        if not kept:
+            continue
+        if any(t.capitalized for t in kept) and (position > 0 or not word.isalpha()):
+            entities.extend(t.term for t in kept)
+        content.append((word, kept))
+    multi_word = tuple(" ".join(name) for name in names if len(name) > 1)
+    return tuple(content), tuple(entities), multi_word, has_pronoun
+
+
+def _answer_type(lowered: str) -> str | None:
+    """Return the kind of answer a question (folded, lowercased) expects, when its wording says."""
+    if _NUMBER_QUESTION.search(lowered):
+        return "number"
+    if _DATE_QUESTION.search(lowered):
+        return "date"
+    if _DEFINITION_QUESTION.search(lowered):
+        return "identity"  # "Who is Carlos Mesa?": what the article says he is
+    if _PERSON_QUESTION.search(lowered):
+        return "person"
+    if _PLACE_QUESTION.search(lowered):
+        return "place"
+    if _REASON_QUESTION.search(lowered):
+        return "reason"
+    if _SPEECH_QUESTION.search(lowered) and not _ARTICLE_VERB.search(lowered):
+        return "speech"  # what someone said; not "what does the article say about ..."
+    return None
