@@ -6,8 +6,8 @@ SHA-256 of the model's content (`embed.model_version()`: the sha256s of its weig
 and its sentences. A file is looked for first among the vectors shipped with the package
 (`index/data/vectors/`, read-only, written by `python -m article_bot.index.vectors --ship` for the
 bundled content, and checked against `index/data/MANIFEST.json` like every data file), then in
-the user's cache folder (`ARTICLE_BOT_CACHE`, else
-`$XDG_CACHE_HOME/article-bot`, else `~/.cache/article-bot`), where computed vectors are written.
+the user's cache folder (`ARTICLE_BOT_CACHE`, else `$XDG_CACHE_HOME/article-bot`, else
+`~/.cache/article-bot`), where computed vectors are written.
 The cache only saves time: a folder that cannot be written or a damaged file is logged and passed
 over, never an error.
 """
