@@ -19,7 +19,7 @@ from .errors import ArticleBotError
 
 DATA = Path(__file__).resolve().parent / "data"
 MANIFEST_FILE = "MANIFEST.json"
-REBUILD = "rebuild it with tools/build_data.py"
+REBUILD = "reinstall article-bot, or rebuild the file with tools/build_data.py"
 
 
 class Manifest:

@@ -391,8 +391,21 @@ def quantize_model(source: Path, out: Path) -> None:
     graph.initializer.extend(kept + added)
     graph.node.extend(dequantized + nodes[:at] + scaled + nodes[at:])
     model.producer_name = "article-bot tools/build_data.py"
+    _strip_debug_info(model)
     onnx.checker.check_model(model, full_check=True)
     onnx.save(model, str(out))
+
+
+def _strip_debug_info(model) -> None:  # model: onnx.ModelProto
+    """Remove what the exporter notes for debugging, the source file's path and line numbers among
+    them, so that the same inputs build the same bytes wherever the repository is."""
+    for node in model.graph.node:
+        del node.metadata_props[:]
+        node.doc_string = ""
+    for value in [*model.graph.value_info, *model.graph.input, *model.graph.output]:
+        del value.metadata_props[:]
+    del model.metadata_props[:]
+    del model.graph.metadata_props[:]
 
 
 def check_model(
