@@ -2,10 +2,12 @@
 
 Encoding every sentence of an article takes seconds (`index/embed.py`), and its vectors depend
 only on the model and the sentences, so each article's vectors are kept in a file named by the
-SHA-256 of MODEL_VERSION and its sentences. A file is looked for first among the vectors shipped
-with the package (`index/data/vectors/`, read-only, written by `python -m article_bot.index.vectors --ship`
-for the bundled content), then in the user's cache folder (`ARTICLE_BOT_CACHE`, else
-`$XDG_CACHE_HOME/article-bot`, else `~/.cache/article-bot`), where computed vectors are written.
+SHA-256 of the model's content (`embed.model_version()`: the sha256s of its weights and tokenizer)
+and its sentences. A file is looked for first among the vectors shipped with the package
+(`index/data/vectors/`, read-only, written by `python -m article_bot.index.vectors --ship` for the
+bundled content, and checked against `index/data/MANIFEST.json` like every data file), then in
+the user's cache folder (`ARTICLE_BOT_CACHE`, else `$XDG_CACHE_HOME/article-bot`, else
+`~/.cache/article-bot`), where computed vectors are written.
 The cache only saves time: a folder that cannot be written or a damaged file is logged and passed
 over, never an error.
 """
@@ -22,13 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import embed
+from . import embed, manifest
 
 logger = logging.getLogger(__name__)
 
 DIMENSIONS = embed.WIDTH
-MODEL_VERSION = embed.MODEL_VERSION  # the weights file's name and size: new weights, new files
-SHIPPED = Path(__file__).resolve().parent / "data" / "vectors"
+SHIPPED = manifest.DATA / "vectors"
 STORED_TYPE = np.float16  # half the size; vectors are rounded to it whether read or computed
 
 
@@ -45,7 +46,7 @@ def cache_folder(environ: Mapping[str, str] | None = None) -> Path:
 
 def key(sentences: Sequence[str]) -> str:
     """Return the name (without ".npy") an article's vectors are kept under."""
-    digest = hashlib.sha256(MODEL_VERSION.encode("utf-8"))
+    digest = hashlib.sha256(embed.model_version().encode("utf-8"))
     digest.update(b"\n")
     digest.update("\n".join(sentences).encode("utf-8"))
     return digest.hexdigest()
@@ -89,7 +90,10 @@ def _find(sentences: Sequence[str], places: list[tuple[Path, str]]) -> tuple[np.
     """Return an article's stored vectors and where they were, or (None, "computed")."""
     name = f"{key(sentences)}.npy"
     for folder, source in places:
-        found = _read(folder / name, len(sentences))
+        path = folder / name
+        if folder.resolve() == manifest.DATA / "vectors" and path.exists():
+            path = manifest.bundled().checked(f"vectors/{name}")  # the package's own: as the manifest says
+        found = _read(path, len(sentences))
         if found is not None:
             return found, source
     return None, "computed"

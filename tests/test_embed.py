@@ -1,23 +1,37 @@
-"""The numpy MiniLM encoder (index/embed.py) and the sentence-vector cache (index/vectors.py).
+"""The MiniLM encoder (index/embed.py) and the sentence-vector cache (index/vectors.py).
 
-Expected piece ids and the reference vector were taken once from Hugging Face's tokenizer and
-sentence-transformers running all-MiniLM-L6-v2; the tests need neither, nor the network.
+Expected piece ids were taken once from Hugging Face's tokenizer of all-MiniLM-L6-v2. The
+reference vectors of tests/data/minilm-parity.npz are the fp32 model's (PyTorch, mean pooling,
+unit length), written by tools/build_data.py; the tests need neither torch nor the network.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from article_bot.index import embed, vectors
-from article_bot.index.embed import MAX_TOKENS, Encoder, QuestionEncoder, encoder, question_encoder
+from article_bot.index import embed, manifest, vectors
+from article_bot.index.embed import (
+    MAX_TOKENS,
+    Encoder,
+    QuestionEncoder,
+    encoder,
+    load_tokenizer,
+    piece_ids,
+    question_encoder,
+)
 from article_bot.index.errors import ArticleBotError
 from article_bot.index.vectors import SentenceVectors, cache_folder, key
+
+PARITY = Path(__file__).resolve().parent / "data" / "minilm-parity.npz"
 
 # Tokenizer ------------------------------------------------------------------------------------
 
@@ -42,28 +56,43 @@ HF_IDS = {
 
 @pytest.mark.parametrize("text", list(HF_IDS))
 def test_tokenizer_matches_hugging_face(text: str) -> None:
-    assert encoder().tokenizer.encode(text) == HF_IDS[text]
+    assert piece_ids(load_tokenizer(), [text]) == [HF_IDS[text]]
 
 
 def test_long_text_is_cut_to_the_model_limit() -> None:
-    ids = encoder().tokenizer.encode("election " * 1000)
+    (ids,) = piece_ids(load_tokenizer(), ["election " * 1000])
 
     assert len(ids) == MAX_TOKENS
     assert ids[0] == 101 and ids[-1] == 102
 
 
+def parity() -> tuple[list[str], list[list[int]], np.ndarray]:
+    """Return the fixture's sentences, the reference tokenizer's ids of them and the fp32 vectors."""
+    with np.load(PARITY, allow_pickle=False) as stored:
+        starts = [0, *stored["ends"][:-1]]
+        ids = [stored["ids"][a:b].tolist() for a, b in zip(starts, stored["ends"], strict=True)]
+        return [str(text) for text in stored["texts"]], ids, stored["vectors"]
+
+
+def test_tokenizer_gives_the_reference_ids_of_the_parity_sentences() -> None:
+    texts, ids, _ = parity()
+
+    assert piece_ids(load_tokenizer(), texts) == ids
+
+
 # Encoder --------------------------------------------------------------------------------------
 
-# sentence-transformers' vector of "A sentence about elections in Bolivia.", its first 8 values.
-REFERENCE = [0.021898, 0.029281, -0.047551, 0.014554, 0.040208, 0.054338, 0.052364, -0.002521]
 
+def test_vectors_match_the_fp32_model_on_every_parity_sentence() -> None:
+    texts, _, reference = parity()
 
-def test_vector_matches_sentence_transformers() -> None:
-    vector = encoder().encode(["A sentence about elections in Bolivia."])
+    found = encoder().encode(texts)
 
-    assert vector.shape == (1, 384) and vector.dtype == np.float32
-    assert np.linalg.norm(vector[0]) == pytest.approx(1.0, abs=1e-5)
-    np.testing.assert_allclose(vector[0, :8], REFERENCE, atol=2e-3)  # int8 weights: not exact
+    assert len(texts) >= 100 and found.shape == reference.shape and found.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(found, axis=1), 1.0, atol=1e-5)
+    cosine = np.sum(found * reference, axis=1)
+    worst = int(np.argmin(cosine))
+    assert cosine[worst] >= 0.999, f"cosine {cosine[worst]:.5f} on {texts[worst]!r}"
 
 
 def test_related_sentences_are_closer_than_unrelated_ones() -> None:
@@ -90,19 +119,53 @@ def test_a_batch_gives_the_vectors_of_its_texts_one_by_one() -> None:
     assert encoder().encode([]).shape == (0, 384)
 
 
-def test_model_version_names_the_bundled_weights() -> None:
-    weights = embed._data_path(embed.WEIGHTS_FILE)
+def test_model_version_is_the_content_of_the_bundled_model() -> None:
+    # Weights changed in place, even to the same size, give another version, so other cache keys.
+    for name in (embed.MODEL_FILE, embed.TOKENIZER_FILE):
+        content = hashlib.sha256((manifest.DATA / name).read_bytes()).hexdigest()
+        assert f"{name}:{content}" in embed.model_version(), "rebuild index/data with tools/build_data.py"
 
-    assert weights.stat().st_size == embed.WEIGHTS_SIZE, "update WEIGHTS_SIZE, then ship the vectors"
+
+def test_weights_changed_without_a_new_manifest_are_refused(tmp_path: Path) -> None:
+    shutil.copy(manifest.DATA / manifest.MANIFEST_FILE, tmp_path)
+    weights = bytearray((manifest.DATA / embed.MODEL_FILE).read_bytes())
+    weights[len(weights) // 2] ^= 1  # one bit of one weight: the same size
+    (tmp_path / embed.MODEL_FILE).write_bytes(weights)
+
+    with pytest.raises(ArticleBotError, match=f"{embed.MODEL_FILE}: its content is not the one in MANIFEST"):
+        manifest.Manifest(tmp_path).checked(embed.MODEL_FILE)
 
 
-def test_damaged_weights_are_a_clear_error(tmp_path: Path) -> None:
-    damaged = tmp_path / "minilm.npz"
-    with embed._data_path(embed.WEIGHTS_FILE).open("rb") as weights:
+def test_damaged_model_is_a_clear_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "minilm.onnx"
+    with (manifest.DATA / embed.MODEL_FILE).open("rb") as weights:
         damaged.write_bytes(weights.read(5000))  # a download cut short
 
-    with pytest.raises(ArticleBotError, match="cannot load the sentence model"):
+    with pytest.raises(ArticleBotError, match="minilm.onnx: cannot load the sentence model") as error:
         Encoder.load(damaged)
+    assert "\n" not in str(error.value)
+
+
+def test_damaged_tokenizer_is_a_clear_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "tokenizer.json"
+    damaged.write_text('{"model": {"type": "WordPiece"', encoding="utf-8")
+
+    with pytest.raises(ArticleBotError, match="tokenizer.json: cannot load the tokenizer"):
+        load_tokenizer(damaged)
+
+
+def test_answering_the_bundled_article_does_not_load_onnxruntime() -> None:
+    # Its vectors ship: a cold start pays neither the runtime's import nor the model's load.
+    script = (
+        "import sys\n"
+        "from article_bot.index.engine import Engine\n"
+        "from article_bot.index.content import default_content_path\n"
+        "answer = Engine.from_path(default_content_path(environ={})).ask('Who won the election?')\n"
+        "print(answer.abstained, 'onnxruntime' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+
+    assert result.stdout.split() == ["False", "False"]
 
 
 # Question encoder -----------------------------------------------------------------------------
@@ -148,7 +211,7 @@ def test_a_question_of_no_pieces_has_no_direction() -> None:
 
 def test_damaged_question_table_is_a_clear_error(tmp_path: Path) -> None:
     damaged = tmp_path / "questions.npz"
-    damaged.write_bytes(embed._data_path(embed.QUESTIONS_FILE).read_bytes()[:5000])
+    damaged.write_bytes((manifest.DATA / embed.QUESTIONS_FILE).read_bytes()[:5000])
     missing = tmp_path / "absent.npz"
 
     with pytest.raises(ArticleBotError, match="cannot load the question table"):
@@ -157,25 +220,29 @@ def test_damaged_question_table_is_a_clear_error(tmp_path: Path) -> None:
         QuestionEncoder.load(missing)
 
 
-def test_a_question_table_made_from_other_weights_is_refused(tmp_path: Path) -> None:
-    arrays = {
-        name: np.array(value)
-        for name, value in embed._read_npz(embed._data_path(embed.QUESTIONS_FILE)).items()
-    }
-    arrays["model"] = np.array("minilm-l6.npz:1")
+def test_a_question_table_made_from_another_model_is_refused(tmp_path: Path) -> None:
+    with np.load(manifest.DATA / embed.QUESTIONS_FILE, allow_pickle=False) as stored:
+        arrays = dict(stored)
+    arrays["model"] = np.array("minilm-l6.onnx:0000 minilm-tokenizer.json:0000")
     other = tmp_path / "questions.npz"
     np.savez(other, **arrays)
 
-    with pytest.raises(ArticleBotError, match="made from minilm-l6.npz:1, not minilm-l6.npz:22984478"):
+    with pytest.raises(
+        ArticleBotError, match="made from minilm-l6.onnx:0000 .*, not minilm-l6.onnx:[0-9a-f]{64}"
+    ):
         QuestionEncoder.load(other)
 
 
 def test_a_question_table_for_another_vocabulary_is_refused(tmp_path: Path) -> None:
-    other = tmp_path / "vocab.txt"
-    other.write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\nvote\n", encoding="utf-8")
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordPiece
+
+    other = tmp_path / "tokenizer.json"
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "vote"]
+    Tokenizer(WordPiece(dict(zip(words, range(5), strict=True)), unk_token="[UNK]")).save(str(other))
 
     with pytest.raises(ArticleBotError, match="not one row of 384 per piece"):
-        QuestionEncoder.load(vocabulary=other)
+        QuestionEncoder.load(tokenizer=other)
 
 
 # Sentence-vector cache --------------------------------------------------------------------------
@@ -316,6 +383,23 @@ def test_key_depends_on_model_and_sentences(monkeypatch: pytest.MonkeyPatch) -> 
     before = key(["a", "b"])
     assert key(["a", "b"]) == before != key(["a", "c"])
 
-    monkeypatch.setattr(vectors, "MODEL_VERSION", "another model")
+    monkeypatch.setattr(embed, "model_version", lambda: "minilm-l6.onnx:another sha256")
 
     assert key(["a", "b"]) != before
+
+
+def test_a_damaged_shipped_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The package's own vectors are checked against the manifest, not silently computed again.
+    data = tmp_path / "data"
+    shutil.copytree(manifest.DATA / "vectors", data / "vectors")
+    shutil.copy(manifest.DATA / manifest.MANIFEST_FILE, data)
+    (shipped,) = (data / "vectors").glob("*.npy")
+    damaged = bytearray(shipped.read_bytes())
+    damaged[-1] ^= 1
+    shipped.write_bytes(damaged)
+    monkeypatch.setattr(manifest, "DATA", data)
+    monkeypatch.setattr(manifest, "bundled", lambda: manifest.Manifest(data))
+    monkeypatch.setenv("ARTICLE_BOT_CACHE", str(tmp_path / "cache"))
+
+    with pytest.raises(ArticleBotError, match=f"{shipped.name}: its content is not the one in MANIFEST"):
+        SentenceVectors(vectors.bundled_articles(), shipped=data / "vectors")

@@ -2,7 +2,8 @@
 
 Usage: python tools/fit_questions.py [--questions DIR] [--ridge LAMBDA] [--out FILE]
 
-Encoding a question with the model takes 7-10 ms; the question table stands in for it in
+Run by tools/build_data.py (step questions), after the model. Encoding a question with the model
+takes milliseconds; the question table stands in for it in
 microseconds. Each word piece gets two vectors from the model: what the model makes of the piece
 alone ("[CLS] piece [SEP]", mean of the last layer, unit length) and the piece's word vector. A
 question's features are the means of both over its pieces; a linear map of them (ridge
@@ -14,8 +15,10 @@ question vector is the mean of its pieces' rows plus the map's bias, made unit l
 The questions fitted on are the texts of every question in DIR/*.jsonl (default: the SQuAD 2.0
 questions of eval/squad; only the question texts and the model's vectors of them are used,
 not the answers). Writes index/data/minilm-questions.npz: the table as int8 with a float16 scale
-per row, the bias, and the MODEL_VERSION it was made from. Needs only numpy; takes about a
-minute. Retrain the ranker after it (tools/train_ranker.py): its trees read these vectors.
+per row, the bias, and the model version it was made from (embed.model_version(): the sha256s of
+the model and its tokenizer). Needs onnx (the [build] extra) to read the word vectors out of the
+model file; takes about a minute. Retrain the ranker after it (tools/train_ranker.py): its trees
+read these vectors.
 """
 
 from __future__ import annotations
@@ -28,9 +31,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from convert_minilm import quantize  # noqa: E402  (tools/, this script's folder)
+from build_data import WORD_Q, WORD_SCALE, quantize_rows  # noqa: E402  (tools/, this script's folder)
 
-from article_bot.index.embed import MODEL_VERSION, QUESTIONS_FILE, WIDTH, Encoder, QuestionEncoder  # noqa: E402
+from article_bot.index import manifest  # noqa: E402
+from article_bot.index.embed import (  # noqa: E402
+    MODEL_FILE,
+    QUESTIONS_FILE,
+    WIDTH,
+    Encoder,
+    QuestionEncoder,
+    model_version,
+)
 from article_bot.index.evaluate import read_questions  # noqa: E402
 
 RIDGE = 0.3  # chosen by the ranker's cross-validated score (README, "How it answers")
@@ -39,13 +50,20 @@ BATCH = 512  # pieces run through the model at once
 
 def piece_vectors(model: Encoder) -> np.ndarray:
     """Return, per word piece, the model's unit vector of "[CLS] piece [SEP]"."""
-    start, end = model.tokenizer.start, model.tokenizer.end
-    count = len(model.tokenizer.ids)
-    out = np.empty((count, WIDTH), dtype=np.float32)
-    for first in range(0, count, BATCH):
-        ids = [[start, piece, end] for piece in range(first, min(count, first + BATCH))]
-        out[first : first + len(ids)] = model._forward(ids)
-    return out
+    start, end = model.tokenizer.token_to_id("[CLS]"), model.tokenizer.token_to_id("[SEP]")
+    count = model.tokenizer.get_vocab_size()
+    return model.encode_ids([[start, piece, end] for piece in range(count)], batch=BATCH)
+
+
+def word_vectors(path: Path) -> np.ndarray:
+    """Return the model's word vectors (one row per piece), read out of its ONNX file."""
+    import onnx
+    from onnx import numpy_helper
+
+    stored = {t.name: t for t in onnx.load(str(path)).graph.initializer if t.name in (WORD_Q, WORD_SCALE)}
+    return numpy_helper.to_array(stored[WORD_Q]).astype(np.float32) * numpy_helper.to_array(
+        stored[WORD_SCALE]
+    )
 
 
 def mean_rows(table: np.ndarray, ids: list[int]) -> np.ndarray:
@@ -53,13 +71,12 @@ def mean_rows(table: np.ndarray, ids: list[int]) -> np.ndarray:
 
 
 def fit(
-    model: Encoder, questions: list[str], targets: np.ndarray, ridge: float
+    model: Encoder, word: np.ndarray, questions: list[str], targets: np.ndarray, ridge: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the table (pieces, WIDTH) and the bias (WIDTH) that best give the questions' targets
-    (the model's vectors of them)."""
+    (the model's vectors of them), from the model and its word vectors."""
     alone = piece_vectors(model)
-    word = model.word.astype(np.float32) * model.word_scale
-    pieces = [model.tokenizer.encode(text)[1:-1] for text in questions]
+    pieces = [e.ids for e in model.tokenizer.encode_batch(questions, add_special_tokens=False)]
     x = np.array([np.concatenate([mean_rows(alone, ids), mean_rows(word, ids)]) for ids in pieces])
     x = np.hstack([x, np.ones((len(x), 1), dtype=np.float32)]).astype(np.float64)
     y = targets.astype(np.float64)
@@ -78,9 +95,7 @@ def question_texts(folder: Path) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--questions", type=Path, default=ROOT / "eval" / "squad" / "questions"
-    )
+    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "squad" / "questions")
     parser.add_argument("--ridge", type=float, default=RIDGE)
     parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / QUESTIONS_FILE)
     args = parser.parse_args()
@@ -89,10 +104,13 @@ def main() -> None:
     model = Encoder.load()
     questions = question_texts(args.questions)
     targets = model.encode(questions)
-    table, bias = fit(model, questions, targets, args.ridge)
-    arrays = {"bias": bias, "model": np.array(MODEL_VERSION)}  # the model: see QuestionEncoder
-    quantize("table", table, arrays)  # int8 rows, a float16 scale each, as the model's weights
-    np.savez(args.out, **arrays)
+    word = word_vectors(manifest.bundled().checked(MODEL_FILE))
+    table, bias = fit(model, word, questions, targets, args.ridge)
+    quantized, scale = quantize_rows(table)  # int8 rows, a float16 scale each
+    # The model's version: QuestionEncoder refuses a table made from another model.
+    np.savez(
+        args.out, **{"table:q": quantized, "table:s": scale, "bias": bias, "model": np.array(model_version())}
+    )
     fitted = QuestionEncoder.load(args.out).encode(questions)
     cosine = np.sum(fitted * targets, axis=1)
     print(

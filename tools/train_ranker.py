@@ -38,6 +38,7 @@ SECOND = 0.1  # probability from which a second sentence is added (chosen on the
 # The probability needed by a candidate that lacks the number or date asked for (rank.decide).
 DOUBTFUL = 0.3
 MAX_CHARS = Tuning().max_answer_chars
+EXPORT_TOLERANCE = 1e-9  # the same sums of the same float64 values, perhaps in another order
 PARAMETERS = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "l2_regularization": 1.0}
 
 
@@ -150,6 +151,21 @@ def export(model: HistGradientBoostingClassifier, threshold: float, doubtful: fl
     }
 
 
+def check_export(path: Path, model: HistGradientBoostingClassifier, rows: np.ndarray) -> float:
+    """Return the largest difference between the probabilities of the exported forest, as the bot
+    loads it (rank.Forest), and scikit-learn's on rows; raise ValueError above EXPORT_TOLERANCE."""
+    exported = np.array(Forest.load(path).probabilities(rows))
+    trained = model.predict_proba(rows)[:, 1]
+    worst = int(np.argmax(np.abs(exported - trained)))
+    difference = abs(exported[worst] - trained[worst])
+    if not difference <= EXPORT_TOLERANCE:  # NaN too
+        raise ValueError(
+            f"{path}: the exported trees give {exported[worst]!r} for training row {worst}, "
+            f"scikit-learn {trained[worst]!r}: the export does not match the trained model"
+        )
+    return float(difference)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=ROOT / "eval" / "squad")
@@ -197,7 +213,8 @@ def main() -> None:
     }
     model = export(final, threshold, args.doubtful, notes)
     args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n")
-    print(f"wrote {args.out}")
+    agreement = check_export(args.out, final, np.array([row for q in everything for row in q["rows"]]))
+    print(f"wrote {args.out} (its probabilities within {agreement:.1e} of scikit-learn's)")
 
 
 if __name__ == "__main__":
