@@ -25,7 +25,7 @@ BEGIN = "<!-- dependencies: written by tools/licences.py from requirements.lock 
 END = "<!-- end of dependencies -->"
 
 # Installed only on other platforms, so not readable here: from each package's own licence file.
-OTHER_PLATFORMS = {"colorama": "BSD-3-Clause"}
+OTHER_PLATFORMS = {"colorama": "BSD-3-Clause", "httpx2-jsfetch": "BSD-3-Clause"}
 # Licence names that metadata gives in free text, as SPDX identifiers.
 SPDX = {
     "Apache License, Version 2.0": "Apache-2.0",
