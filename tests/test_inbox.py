@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from bot_api_server import ALICE, TOKEN, FakeBotApi, text_message
-from running_bot import free_port
+from running_bot import RunningBot, free_port
 from test_webhook import post_update
 
+from article_bot.bot.settings import settings_from
 from article_bot.bot.sqlite_store import SqliteStateStore
 
 WEEK = 7 * 24 * 3600.0
@@ -79,10 +80,6 @@ class WatchedApi(FakeBotApi):
 
 
 def test_polling_keeps_each_batch_before_its_next_poll_confirms_it(tmp_path, engine, vector_cache):
-    from running_bot import RunningBot
-
-    from article_bot.bot.settings import settings_from
-
     state = tmp_path / "state.sqlite3"
     api = WatchedApi(state).start()
     try:
@@ -96,7 +93,8 @@ def test_polling_keeps_each_batch_before_its_next_poll_confirms_it(tmp_path, eng
         )
         bot = RunningBot(settings, engine).start()
         try:
-            questions = [text_message("Who is Carlos Mesa?", user={**ALICE, "id": 9100 + n}) for n in range(30)]
+            readers = [{**ALICE, "id": 9100 + n} for n in range(30)]
+            questions = [text_message("Who is Carlos Mesa?", user=reader) for reader in readers]
             for question in questions:
                 api.push("message", question)
             api.wait_for(lambda: len(api.sent()) >= len(questions), timeout=30)
