@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .analysis import STOPWORDS, fold, terms
+from .analysis import STOPWORDS, stem
 from .question import Question
 
 KINDS = ("date", "count", "amount", "percent", "measure", "person", "place")
@@ -100,6 +100,7 @@ class _Word:
     end: int
     text: str
     lower: str
+    term: str  # its stem, to meet the question's terms
     capitalised: bool
 
 
@@ -168,8 +169,13 @@ def span_in_answer(question: Question, answer_text: str, quoted: str) -> tuple[i
 
 
 def _word(match: re.Match[str]) -> _Word:
+    # The sentence was analysed when it was indexed, but without offsets: its words are found
+    # again here, lowercased and stemmed, not folded and tokenised anew.
     text = match.group()
-    return _Word(match.start(), match.end(), text, fold(text).lower(), text[:1].isupper())
+    lower = text.lower()
+    return _Word(
+        match.start(), match.end(), text, lower, stem(re.sub(r"['’]s$", "", lower)), text[:1].isupper()
+    )
 
 
 def _asked_words(question: Question) -> frozenset[str]:
@@ -177,14 +183,12 @@ def _asked_words(question: Question) -> frozenset[str]:
 
 
 def _is_asked(word: _Word, question: Question, asked: frozenset[str]) -> bool:
-    if word.lower in asked:
-        return True
-    return any(term in question.token_terms for term in terms(word.text))
+    return word.lower in asked or word.term in question.token_terms
 
 
 def _already_asked(span_text: str, question: Question, asked: frozenset[str]) -> bool:
     """Return whether the question already holds all of a span's words."""
-    said = [w for w in _WORD.findall(fold(span_text).lower()) if w not in _ARTICLES]
+    said = [w for w in _WORD.findall(span_text.lower()) if w not in _ARTICLES]
     return all(w in asked or w in question.lowered.split() for w in said)
 
 
@@ -267,5 +271,5 @@ def _closeness(
     first = next((i for i, w in enumerate(words) if w.end > start), len(words))
     last = next((i for i in range(len(words) - 1, -1, -1) if words[i].start < end), first)
     near = {lower for i, lower in anchors if first - NEAR <= i < first or last < i <= last + NEAR}
-    follows = counted is not None and counted in terms(" ".join(w.text for w in words[last + 1 : last + 4]))
+    follows = counted is not None and any(w.term == counted for w in words[last + 1 : last + 4])
     return len(near) + 0.5 * follows
