@@ -88,7 +88,12 @@ class SqliteStateStore:
         rows = [(update_id, raw, now) for update_id, raw in updates]
 
         def run(connection: sqlite3.Connection) -> None:
-            connection.executemany("INSERT OR IGNORE INTO inbox (update_id, raw, at) VALUES (?, ?, ?)", rows)
+            # Handlers may claim a batch before it is written here: a claimed update is not kept.
+            connection.executemany(
+                "INSERT OR IGNORE INTO inbox (update_id, raw, at) SELECT ?, ?, ? "
+                "WHERE NOT EXISTS (SELECT 1 FROM updates WHERE update_id = ?1)",
+                rows,
+            )
 
         if rows:
             await self._submit(run)

@@ -58,6 +58,25 @@ def test_the_store_keeps_received_updates_until_they_are_claimed(tmp_path):
         store.close()
 
 
+def test_an_update_claimed_before_its_batch_was_kept_is_never_kept(tmp_path):
+    # Handlers may claim a batch's updates before polling writes the batch: once the claim is
+    # pruned (after the TTL), a kept copy would be answered again at the next start.
+    path = tmp_path / "state.sqlite3"
+    store = SqliteStateStore(path, ttl_seconds=1.0, clock=lambda: 1_000.0)
+
+    async def claim_then_keep() -> None:
+        await store.claim(11)
+        await store.receive([(11, json.dumps({"update_id": 11, "message": {"text": "a"}}))])
+
+    asyncio.run(claim_then_keep())
+    store.close()
+    later = SqliteStateStore(path, ttl_seconds=1.0, clock=lambda: 2_000.0)  # the claim is pruned
+    try:
+        assert later.unstarted() == []
+    finally:
+        later.close()
+
+
 class WatchedApi(FakeBotApi):
     """The fake Bot API, noting at each getUpdates the updates its offset confirms that the bot's
     database does not hold (none may be confirmed before it is kept)."""
