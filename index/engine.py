@@ -13,10 +13,12 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .analysis import Acronym, find_acronyms
+import numpy as np
+
+from .analysis import Acronym, find_acronyms, terms
 from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
 from .direct import about_article, define_acronym, small_talk
@@ -68,9 +70,11 @@ class Engine:
         tuning: Tuning | None = None,
         ranker: Forest | None = None,
         cache: Path | None = None,
+        vectors: np.ndarray | None = None,
     ):
         """Index the articles' passages (sentence vectors cached in the folder cache, by default
-        vectors.cache_folder()); answer with the given ranker, by default the bundled one."""
+        vectors.cache_folder(), unless given: one row per sentence, in order); answer with the
+        given ranker, by default the bundled one."""
         started = time.perf_counter()
         self.articles = tuple(articles)
         self.tuning = tuning or Tuning()
@@ -83,9 +87,12 @@ class Engine:
             passage_weight=self.tuning.passage_weight,
         )
         self.ranker = ranker or forest()
-        self.vectors = SentenceVectors(
-            [[s for p in article.passages for s in p.sentences] for article in self.articles], folder=cache
-        ).matrix
+        if vectors is None:
+            vectors = SentenceVectors(
+                [[s for p in article.passages for s in p.sentences] for article in self.articles], folder=cache
+            ).matrix
+        self.vectors = vectors
+        self.scopes = self._scopes()
         self.build_seconds = time.perf_counter() - started
         logger.info(
             "indexed %d articles, %d passages in %.3f s",
@@ -109,22 +116,26 @@ class Engine:
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one question; the conversation (if given) resolves follow-ups and is updated."""
         asked = read_question(question)
-        direct = self.direct(asked)
+        direct = self.direct(asked, conversation)
         if direct is not None:
             return direct
+        scope = self.route(asked, conversation)
+        if scope is not self:
+            return self.routed(scope.ask(question, conversation))
         query = self.query(asked, conversation)
         weighing = self.weigh(query)
         chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
         answer = quote(chosen) if chosen else abstain(self.articles)
         if conversation is not None:
-            conversation.remember(self._turn(query, chosen))
+            conversation.remember(self._turn(query, chosen, conversation))
         return answer
 
-    def direct(self, question: Question) -> Answer | None:
-        """Answer small talk, questions about the article itself and acronyms without retrieval."""
+    def direct(self, question: Question, conversation: Conversation | None = None) -> Answer | None:
+        """Answer small talk, questions about the article itself (the conversation's, when there
+        are several) and acronyms without retrieval."""
         return (
             small_talk(question, self.articles)
-            or about_article(question, self.articles)
+            or about_article(question, self.articles, self.current_article(conversation))
             or define_acronym(question, self.acronyms, self.retriever.sentences())
         )
 
@@ -160,11 +171,82 @@ class Engine:
         )
         return Weighing(query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen))
 
-    def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]]) -> Turn:
+    def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> Turn:
         # Whom the answer is about: the names asked about, else the first names it quotes.
         entities = list(query.entities) or subjects(chosen)
         terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
-        return Turn(terms=terms, entities=entities)
+        return Turn(terms=terms, entities=entities, article=self._turn_article(chosen, conversation))
+
+    # Routing: with several articles, a question is answered within one of them, by the engine
+    # of that article alone (so that it answers as it would if the article were the only one).
+
+    def _scopes(self) -> tuple[Engine, ...]:
+        """Return one engine per article when there are several (none for one article)."""
+        if len(self.articles) < 2:
+            return ()
+        scopes, start = [], 0
+        for article in self.articles:
+            count = sum(len(p.sentences) for p in article.passages)
+            scopes.append(Engine([article], self.tuning, self.ranker, vectors=self.vectors[start : start + count]))
+            start += count
+        self._titles = [frozenset(terms(article.title)) for article in self.articles]
+        return tuple(scopes)
+
+    def current_article(self, conversation: Conversation | None) -> Article | None:
+        """Return the article the conversation is about (that of its last answer), if any."""
+        slug = conversation.last.article if conversation and conversation.last else ""
+        return next((article for article in self.articles if article.slug == slug), None)
+
+    def route(self, question: Question, conversation: Conversation | None = None) -> Engine:
+        """Return the engine to answer a question with: this one for a single article, else the
+        engine of the article the question is about (see choose_article)."""
+        if not self.scopes:
+            return self
+        return self.scopes[self.choose_article(question, conversation)]
+
+    def choose_article(self, question: Question, conversation: Conversation | None = None) -> int:
+        """Return the index of the article a question is about, before any sentence is chosen.
+
+        The conversation's article keeps the question unless the question names someone or
+        something that article never mentions and another article does (more of its names);
+        without a conversation, the article holding most of its names, then the one whose best
+        passage matches its words best (BM25 over all the articles' passages)."""
+        current = self.current_article(conversation)
+        index = self.articles.index(current) if current is not None else None
+        names = list(dict.fromkeys(question.entities))
+        held = [sum(self._holds(a, name) for name in names) for a in range(len(self.articles))]
+        if index is not None and held[index] == len(names):
+            return index
+        scores = self._article_scores(question)
+        best = max(range(len(self.articles)), key=lambda a: (held[a], scores[a], -a))
+        if index is not None and held[best] <= held[index]:
+            return index
+        return best
+
+    def routed(self, answer: Answer) -> Answer:
+        """Return an article's engine's answer as this engine's: an abstention points to what
+        all the articles cover, not only the one asked."""
+        return replace(answer, hint=abstain(self.articles).hint) if answer.abstained and answer.hint else answer
+
+    def _holds(self, article: int, term: str) -> bool:
+        return self.scopes[article].retriever.knows(term) or term in self._titles[article]
+
+    def _article_scores(self, question: Question) -> list[float]:
+        """Return, per article, the BM25 score of its passage that best matches the question's
+        own words (not the conversation's)."""
+        query = build_query(question, self.acronyms, None, self.retriever.knows)
+        scores = [0.0] * len(self.articles)
+        owner = {article.slug: a for a, article in enumerate(self.articles)}
+        for p_index, score in self.retriever.passage_scores(query).items():
+            a = owner[self.passages[p_index].article_slug]
+            scores[a] = max(scores[a], score)
+        return scores
+
+    def _turn_article(self, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> str:
+        """Return the article a turn is about: the one it quotes, else the conversation's."""
+        if chosen:
+            return chosen[0][0].passage.article_slug
+        return conversation.last.article if conversation.last else ""
 
     def passage(self, number: int, article: int = 1) -> Passage | None:
         """Return passage ¶number of the article-th article (1-based), or None."""

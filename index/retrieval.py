@@ -88,6 +88,10 @@ class Retriever:
         for s_id, facts in enumerate(self.facts):
             yield self.passages[self._sentence_owner[s_id][0]], facts
 
+    def passage_scores(self, query: Query) -> dict[int, float]:
+        """Return the BM25 score of each passage matching the query, by passage index."""
+        return self._group_scores(self.passage_index, query.groups, None)
+
     def search(self, query: Query, k: int = 5) -> list[Hit]:
         """Return up to k sentences best matching the query, best first; empty if nothing matches."""
         passage_scores = self._group_scores(self.passage_index, query.groups, None)
