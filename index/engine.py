@@ -89,7 +89,8 @@ class Engine:
         self.ranker = ranker or forest()
         if vectors is None:
             vectors = SentenceVectors(
-                [[s for p in article.passages for s in p.sentences] for article in self.articles], folder=cache
+                [[s for p in article.passages for s in p.sentences] for article in self.articles],
+                folder=cache,
             ).matrix
         self.vectors = vectors
         self.scopes = self._scopes()
@@ -187,7 +188,9 @@ class Engine:
         scopes, start = [], 0
         for article in self.articles:
             count = sum(len(p.sentences) for p in article.passages)
-            scopes.append(Engine([article], self.tuning, self.ranker, vectors=self.vectors[start : start + count]))
+            scopes.append(
+                Engine([article], self.tuning, self.ranker, vectors=self.vectors[start : start + count])
+            )
             start += count
         self._titles = [frozenset(terms(article.title)) for article in self.articles]
         return tuple(scopes)
@@ -226,7 +229,9 @@ class Engine:
     def routed(self, answer: Answer) -> Answer:
         """Return an article's engine's answer as this engine's: an abstention points to what
         all the articles cover, not only the one asked."""
-        return replace(answer, hint=abstain(self.articles).hint) if answer.abstained and answer.hint else answer
+        return (
+            replace(answer, hint=abstain(self.articles).hint) if answer.abstained and answer.hint else answer
+        )
 
     def _holds(self, article: int, term: str) -> bool:
         return self.scopes[article].retriever.knows(term) or term in self._titles[article]

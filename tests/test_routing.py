@@ -23,7 +23,9 @@ BOLIVIA = "coup-regime-in-bolivia-concedes-electoral-victory-to-mas"
 @pytest.fixture(scope="module")
 def library(vector_cache: Path) -> Engine:
     bundled = load_articles(default_content_path(None, environ={}))
-    return Engine(bundled + [load_article(SQUAD / f"{name}.md") for name in ("force", "normans", "scottish-parliament")])
+    return Engine(
+        bundled + [load_article(SQUAD / f"{name}.md") for name in ("force", "normans", "scottish-parliament")]
+    )
 
 
 def cited(answer: Answer) -> set[str]:
@@ -98,7 +100,10 @@ def test_about_the_article_without_a_conversation_lists_the_articles(library):
 
     assert not answer.abstained and answer.citations == ()
     assert answer.text.startswith("I have 4 articles")
-    assert "“Coup regime in Bolivia concedes electoral victory to MAS”, Andrea Lobo, 19 October 2020" in answer.text
+    assert (
+        "“Coup regime in Bolivia concedes electoral victory to MAS”, Andrea Lobo, 19 October 2020"
+        in answer.text
+    )
     assert "“Normans”" in answer.text
 
 

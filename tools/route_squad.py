@@ -39,7 +39,9 @@ def correct(row: dict, answer: Answer) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--show", action="store_true", help="list the questions routed elsewhere")
     args = parser.parse_args()
     articles = load_articles(default_content_path()) + load_articles(EVAL / "squad" / "content")
