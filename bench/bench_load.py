@@ -14,7 +14,7 @@ group replies quote the question, which pairs every reply with its update. The r
               after the bot was restarted with CONVERSATION_TTL_HOURS past (pruned at start-up);
   kill        the same chats, SIGKILL when half the questions are in, restart at once: every
               conversation answered before the kill must be in the database, no update answered
-              twice; updates the killed bot had taken but not answered are counted as lost;
+              twice; updates the killed bot had begun but not answered are counted as lost;
   yardstick   --burst group questions from as many chats pushed at once, to our bot and then to
               bench/bare_bot.py (the plainest PTB bot around the same Engine, same transport):
               answered per second, ours / bare (target >= 0.9).
@@ -190,7 +190,7 @@ def run_kill(chats: int, rate: float) -> Report:
     report.figures = {
         "answered_before_kill": len(answered_before),
         "their_conversations_kept": len(answered_before & stored),
-        "lost_at_kill": report.lost,  # taken by the killed bot, not answered: never twice instead
+        "lost_at_kill": report.lost,  # begun by the killed bot, not answered: never twice instead
     }
     return report
 

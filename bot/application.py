@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 from collections.abc import Sequence
@@ -61,9 +62,12 @@ GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
 def build_application(settings: Settings, engine: Engine, store: StateStore | None = None) -> Application:
     """Build the Application: token, server, limits and retries, state store, handlers."""
     timeout = settings.request_timeout
+    if store is None:
+        store = SqliteStateStore(settings.state_path, ttl_seconds=settings.conversation_ttl_hours * 3600)
     intake = Intake()
     updates_request = UpdatesRequest(
         intake,
+        store,
         connection_pool_size=1,
         connect_timeout=timeout,
         read_timeout=timeout,
@@ -93,8 +97,6 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
     if settings.base_url:
         builder = builder.base_url(settings.base_url).base_file_url(settings.base_file_url or "")
     application = builder.build()
-    if store is None:
-        store = SqliteStateStore(settings.state_path, ttl_seconds=settings.conversation_ttl_hours * 3600)
     application.bot_data["runtime"] = Runtime(engine, settings, store)
     add_handlers(application)
     return application
@@ -130,10 +132,28 @@ def add_handlers(application: Application) -> None:
 
 
 async def post_init(application: Application) -> None:
-    """Register the command menus with Telegram, separately for private chats and groups."""
+    """Register the command menus with Telegram, separately for private chats and groups; queue
+    the updates an earlier run received and never began to answer, ahead of any new one."""
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     logger.info("running as @%s", application.bot.username)
+    await queue_unstarted(application)
+
+
+async def queue_unstarted(application: Application) -> None:
+    """Put the updates received but never claimed (state_store.py) on the update queue."""
+    kept = application.bot_data["runtime"].store.unstarted()
+    queued = 0
+    for raw in kept:
+        try:
+            update = Update.de_json(json.loads(raw), application.bot)
+        except Exception as error:  # what was stored parsed once; a damaged row is skipped
+            logger.warning("a kept update could not be read and is skipped (%s)", type(error).__name__)
+            continue
+        await application.update_queue.put(update)
+        queued += 1
+    if queued:
+        logger.info("answering %d update(s) received before the restart and not yet answered", queued)
 
 
 async def post_shutdown(application: Application) -> None:

@@ -3,11 +3,10 @@
 python-telegram-bot's Updater fetches updates as fast as Telegram hands them over and confirms
 each batch at the next getUpdates, long before the updates are answered. Under a burst, then,
 thousands of updates can be confirmed to Telegram but still waiting inside the bot: memory grows
-with them, and a SIGKILL loses them all (Telegram will not send a confirmed update again).
-Measured with bench/bench_load.py's kill run on a busy machine: 3,919 of 10,000 questions lost.
-So the next getUpdates waits until the bot is down to INTAKE_LIMIT updates in hand; what a kill
-can lose is then at most that many plus one batch, and answering speed is unchanged as long as
-the limit keeps every concurrent slot busy.
+with them, and after a SIGKILL all of them wait to be answered from the state store's inbox
+(state_store.py) before any new question. So the next getUpdates waits until the bot is down to
+INTAKE_LIMIT updates in hand; answering speed is unchanged as long as the limit keeps every
+concurrent slot busy.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS answers (
 CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
 CREATE TABLE IF NOT EXISTS updates (update_id INTEGER PRIMARY KEY, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS updates_at ON updates (at);
+CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, raw TEXT NOT NULL, at REAL NOT NULL);
 """
 
 
@@ -81,6 +82,24 @@ class SqliteStateStore:
 
     # StateStore.
 
+    async def receive(self, updates: Sequence[tuple[int, str]]) -> None:
+        """Keep the updates (id, raw JSON) just received, durably, until they are claimed."""
+        now = self.clock()
+        rows = [(update_id, raw, now) for update_id, raw in updates]
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.executemany("INSERT OR IGNORE INTO inbox (update_id, raw, at) VALUES (?, ?, ?)", rows)
+
+        if rows:
+            await self._submit(run)
+
+    def unstarted(self) -> list[str]:
+        """Return the raw JSON of the updates received and never claimed, oldest first."""
+        rows = self._reader.execute(
+            "SELECT raw FROM inbox WHERE update_id NOT IN (SELECT update_id FROM updates) ORDER BY update_id"
+        ).fetchall()
+        return [raw for (raw,) in rows]
+
     async def claim(self, update_id: int) -> bool:
         """Record update_id as taken, durably; return False if it was taken before."""
         now = self.clock()
@@ -89,6 +108,7 @@ class SqliteStateStore:
             cursor = connection.execute(
                 "INSERT OR IGNORE INTO updates (update_id, at) VALUES (?, ?)", (update_id, now)
             )
+            connection.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
             return cursor.rowcount == 1
 
         return bool(await self._submit(run))
@@ -145,13 +165,15 @@ class SqliteStateStore:
     # Maintenance.
 
     def prune(self, connection: sqlite3.Connection) -> None:
-        """Delete chats and answers idle longer than the TTL and old update ids; shrink the file."""
+        """Delete chats and answers idle longer than the TTL, old update ids and updates received
+        more than a day ago and never started; shrink the file."""
         now = self.clock()
         with connection:
             connection.execute("DELETE FROM chats WHERE updated_at < ?", (now - self.ttl_seconds,))
             connection.execute("DELETE FROM answers WHERE at < ?", (now - self.ttl_seconds,))
             kept = min(self.ttl_seconds, UPDATE_IDS_KEPT_SECONDS)
             connection.execute("DELETE FROM updates WHERE at < ?", (now - kept,))
+            connection.execute("DELETE FROM inbox WHERE at < ?", (now - UPDATE_IDS_KEPT_SECONDS,))
             connection.execute(
                 "DELETE FROM answers WHERE (chat_id, message_id) IN (SELECT chat_id, message_id FROM "
                 "(SELECT chat_id, message_id, ROW_NUMBER() OVER (PARTITION BY chat_id "

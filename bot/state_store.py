@@ -17,6 +17,12 @@ re-delivers the update, and the store says it was taken). Send, then commit woul
 such an update twice and lose its conversation. Which bot message answered what is written just
 after the send: a kill in between costs only the follow-up link of that one message.
 
+Before that, an update is kept as it arrived (`receive`), before Telegram is told it was
+received: polling confirms a batch with its next getUpdates, so the batch is written first; the
+webhook writes the update before it answers 200. Claiming it deletes that copy. At start-up,
+every update kept and never claimed (`unstarted`) is answered first: what a killed bot had taken
+from Telegram but not yet begun is answered after the restart, not lost.
+
 The interface is async and small (point reads by key, writes durable once awaited) so that a
 server database can stand in for SQLite when several replicas serve one bot behind a webhook
 load balancer: `claim` is then an INSERT of the update id that only one replica can win.
@@ -35,6 +41,16 @@ ANSWERS_REMEMBERED = 200  # per chat: the latest answers a reply can still follo
 
 class StateStore(Protocol):
     """Conversations per chat or topic, the answers replies follow up on, and the updates answered."""
+
+    async def receive(self, updates: Sequence[tuple[int, str]]) -> None:
+        """Keep the updates (id, raw JSON) just received, durably, until they are claimed: once
+        awaited, Telegram may be told they arrived (polling's next offset, the webhook's 200)."""
+        ...
+
+    def unstarted(self) -> list[str]:
+        """Return the raw JSON of the updates received and never claimed, oldest first: at
+        start-up, what a stopped or killed bot had taken from Telegram but not begun to answer."""
+        ...
 
     async def claim(self, update_id: int) -> bool:
         """Record update_id as taken, durably; return False if it was taken before (drop it then)."""

@@ -6,10 +6,15 @@ nothing in it is confirmed, and the Updater fetches the same batch again, foreve
 CRITICAL traceback each time (issue 11). Here the getUpdates connection checks each update on
 its own and hands PTB, in place of one it cannot read, an update with only its id: PTB then
 confirms it with the next offset like any other, and no handler matches it.
+
+The same connection keeps each batch in the state store's inbox before the next getUpdates,
+which is what confirms the batch to Telegram (state_store.py): an update taken and not yet
+answered when the bot is killed is then answered after the restart.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -17,6 +22,7 @@ from telegram import Update
 from telegram.request import HTTPXRequest
 
 from .intake import Intake
+from .state_store import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -25,16 +31,23 @@ REASON_CHARS = 200  # of the parser's complaint in the log line; the update itse
 
 class UpdatesRequest(HTTPXRequest):
     """The connection getUpdates goes through: every update it returns is one PTB can parse, and
-    it asks for more only when the bot has room for them (intake.py)."""
+    it asks for more only when the bot has room for them (intake.py) and the last batch is kept in
+    the store's inbox."""
 
-    def __init__(self, intake: Intake, **options: Any):
-        """Take HTTPXRequest's options; count the updates fetched in intake."""
+    def __init__(self, intake: Intake, store: StateStore, **options: Any):
+        """Take HTTPXRequest's options; count the updates fetched in intake, keep them in store."""
         super().__init__(**options)
         self.intake = intake
+        self.store = store
+        self._received: list[tuple[int, str]] = []  # the last batch, until it is in the store
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        """Wait for room in the intake, then make the request."""
+        """Wait for room in the intake and keep the last batch, then make the request (which
+        confirms that batch to Telegram)."""
         await self.intake.room()
+        if self._received:
+            received, self._received = self._received, []
+            await self.store.receive(received)
         return await super().do_request(*args, **kwargs)
 
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
@@ -45,6 +58,11 @@ class UpdatesRequest(HTTPXRequest):
         if isinstance(updates, list):
             decoded["result"] = [readable for raw in updates if (readable := parseable(raw)) is not None]
             self.intake.taken(len(decoded["result"]))
+            self._received.extend(
+                (update["update_id"], json.dumps(update))  # ASCII: a lone surrogate stays escaped
+                for update in decoded["result"]
+                if len(update) > 1  # an update read, not the id of one that could not be
+            )
         return decoded
 
 

@@ -96,6 +96,9 @@ class UpdateHandler(tornado.web.RequestHandler):
         if self.secret and not hmac.compare_digest(given.encode(), self.secret.encode()):
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         update = self._update()
+        # Kept before the 200: an update Telegram was told we have is answered even after a kill.
+        store = self.bot_application.bot_data["runtime"].store
+        await store.receive([(update.update_id, self.request.body.decode("utf-8", "replace"))])
         await self.bot_application.update_queue.put(update)
         self.write({"ok": True})
 

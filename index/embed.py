@@ -80,9 +80,15 @@ def load_tokenizer(path: Path | None = None) -> tokenizers.Tokenizer:
     return _tokenizer(Path(path or _bundled(TOKENIZER_FILE)))
 
 
+def encodable(text: str) -> str:
+    """Return text as the tokenizer takes it: a lone surrogate (which a JSON update's "\\ud800"
+    decodes to) is not UTF-8, and is replaced by "?"."""
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
+
+
 def piece_ids(tokenizer: tokenizers.Tokenizer, texts: Sequence[str]) -> list[list[int]]:
     """Return each text's piece ids between [CLS] and [SEP], at most MAX_TOKENS in all."""
-    return [encoding.ids for encoding in tokenizer.encode_batch(list(texts))]
+    return [encoding.ids for encoding in tokenizer.encode_batch([encodable(text) for text in texts])]
 
 
 class Encoder:
@@ -220,7 +226,7 @@ class QuestionEncoder:
         """Return one unit vector (float32, WIDTH values) per text; zeros for a text of no pieces."""
         out = np.zeros((len(texts), WIDTH), dtype=np.float32)
         for row, text in enumerate(texts):
-            ids = self.tokenizer.encode(text, add_special_tokens=False).ids
+            ids = self.tokenizer.encode(encodable(text), add_special_tokens=False).ids
             if not ids:
                 continue
             rows = self.table[ids].astype(np.float32)

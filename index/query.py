@@ -113,8 +113,12 @@ class Query:
 
     @property
     def has_content(self) -> bool:
-        """Return whether the question itself asks about anything (not only the context)."""
-        return any(group.asked for group in self.groups)
+        """Return whether the question itself asks about anything (not only the context): a
+        word, or a number within a conversation ("And in 2019?"); a bare "1?" asks nothing."""
+        asked = [group for group in self.groups if group.asked]
+        if len(asked) < len(self.groups):
+            return bool(asked)
+        return any(char.isalpha() for group in asked for term in group.terms for char in term)
 
 
 def build_query(

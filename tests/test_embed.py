@@ -403,3 +403,12 @@ def test_a_damaged_shipped_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch
 
     with pytest.raises(ArticleBotError, match=f"{shipped.name}: its content is not the one in MANIFEST"):
         SentenceVectors(vectors.bundled_articles(), shipped=data / "vectors")
+
+
+def test_a_lone_surrogate_is_encoded_as_a_replacement_not_an_error() -> None:
+    # A JSON update may carry "\ud800": Python decodes it to a lone surrogate, not UTF-8.
+    questions = question_encoder().encode(["Who won\ud800?", "Who won??"])
+    sentences = encoder().encode(["Arce won\udcff.", "Arce won?."])
+
+    assert np.allclose(questions[0], questions[1])
+    assert np.allclose(sentences[0], sentences[1], atol=1e-5)

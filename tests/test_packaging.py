@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -127,3 +129,16 @@ def test_the_licence_files_pyproject_names_exist():
     for pattern in project["license-files"]:
         assert list(ROOT.glob(pattern)), f"{pattern}: no such file, and the wheel cannot be built"
     assert "Copyright (c) 2026 the article-bot authors" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("generic", ["bot", "index"])
+def test_the_installed_package_takes_no_generic_top_level_name(tmp_path, generic):
+    # Outside the checkout (whose folders are on the path when Python starts in it), only the
+    # project's own name is importable.
+    def imports(module: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", f"import {module}; print({module}.__file__)"]
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    assert imports(f"article_bot.{generic}").returncode == 0
+    refused = imports(generic)
+    assert refused.returncode != 0 and "ModuleNotFoundError" in refused.stderr

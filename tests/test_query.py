@@ -24,6 +24,15 @@ def test_question_words_and_stopwords_are_not_searched_for():
     assert query.question.names == ("santa cruz",)
 
 
+def test_a_bare_number_asks_nothing_unless_a_conversation_gives_it_a_subject():
+    previous = Turn(terms=["carlo", "mesa"], entities=["carlo", "mesa"])
+
+    assert not build_query(read_question("1?")).has_content
+    assert not build_query(read_question("52.4")).has_content
+    assert build_query(read_question("And in 2019?"), previous=previous).has_content
+    assert build_query(read_question("Who won in 2005?")).has_content
+
+
 def test_an_acronym_in_a_question_also_searches_its_long_form():
     query = build_query(read_question("What did the OAS publish?"), [OAS])
 
