@@ -24,6 +24,7 @@ from .content import load_articles
 from .direct import about_article, define_acronym, small_talk
 from .embed import question_encoder
 from .errors import ArticleBotError
+from .facts import SentenceFacts
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
 from .question import Question, read_question
@@ -71,10 +72,12 @@ class Engine:
         ranker: Forest | None = None,
         cache: Path | None = None,
         vectors: np.ndarray | None = None,
+        analysed: Sequence[SentenceFacts] | None = None,
     ):
         """Index the articles' passages (sentence vectors cached in the folder cache, by default
-        vectors.cache_folder(), unless given: one row per sentence, in order); answer with the
-        given ranker, by default the bundled one."""
+        vectors.cache_folder(), unless given: one row per sentence, in order; analysed: the
+        sentences' facts, if already analysed); answer with the given ranker, by default the
+        bundled one."""
         started = time.perf_counter()
         self.articles = tuple(articles)
         self.tuning = tuning or Tuning()
@@ -85,6 +88,7 @@ class Engine:
             k1=self.tuning.k1,
             b=self.tuning.b,
             passage_weight=self.tuning.passage_weight,
+            analysed=analysed,
         )
         self.ranker = ranker or forest()
         if vectors is None:
@@ -93,7 +97,7 @@ class Engine:
                 folder=cache,
             ).matrix
         self.vectors = vectors
-        self.scopes = self._scopes()
+        self._prepare_routing()
         self.build_seconds = time.perf_counter() - started
         logger.info(
             "indexed %d articles, %d passages in %.3f s",
@@ -179,33 +183,52 @@ class Engine:
         return Turn(terms=terms, entities=entities, article=self._turn_article(chosen, conversation))
 
     # Routing: with several articles, a question is answered within one of them, by the engine
-    # of that article alone (so that it answers as it would if the article were the only one).
+    # of that article alone (so that it answers as it would if the article were the only one),
+    # built the first time a question goes to that article.
 
-    def _scopes(self) -> tuple[Engine, ...]:
-        """Return one engine per article when there are several (none for one article)."""
-        if len(self.articles) < 2:
-            return ()
-        scopes, start = [], 0
+    def _prepare_routing(self) -> None:
+        self._scoped: dict[int, Engine] = {}
+        self._article_index = {article.slug: a for a, article in enumerate(self.articles)}
+        self._passage_article = [self._article_index[p.article_slug] for p in self.passages]
+        self._sentence_start = [0]
         for article in self.articles:
-            count = sum(len(p.sentences) for p in article.passages)
-            scopes.append(
-                Engine([article], self.tuning, self.ranker, vectors=self.vectors[start : start + count])
+            self._sentence_start.append(
+                self._sentence_start[-1] + sum(len(p.sentences) for p in article.passages)
             )
-            start += count
-        self._titles = [frozenset(terms(article.title)) for article in self.articles]
-        return tuple(scopes)
+        self._title_articles: dict[str, set[int]] = {}
+        for a, article in enumerate(self.articles):
+            for term in terms(article.title):
+                self._title_articles.setdefault(term, set()).add(a)
+
+    def scope(self, article: int) -> Engine:
+        """Return the engine of the article-th article alone (0-based; this one for one article)."""
+        if len(self.articles) == 1:
+            return self
+        scoped = self._scoped.get(article)
+        if scoped is None:
+            start, end = self._sentence_start[article], self._sentence_start[article + 1]
+            scoped = Engine(
+                [self.articles[article]],
+                self.tuning,
+                self.ranker,
+                vectors=self.vectors[start:end],
+                analysed=self.retriever.facts[start:end],
+            )
+            self._scoped[article] = scoped
+        return scoped
 
     def current_article(self, conversation: Conversation | None) -> Article | None:
         """Return the article the conversation is about (that of its last answer), if any."""
         slug = conversation.last.article if conversation and conversation.last else ""
-        return next((article for article in self.articles if article.slug == slug), None)
+        index = self._article_index.get(slug)
+        return None if index is None else self.articles[index]
 
     def route(self, question: Question, conversation: Conversation | None = None) -> Engine:
         """Return the engine to answer a question with: this one for a single article, else the
         engine of the article the question is about (see choose_article)."""
-        if not self.scopes:
+        if len(self.articles) == 1:
             return self
-        return self.scopes[self.choose_article(question, conversation)]
+        return self.scope(self.choose_article(question, conversation))
 
     def choose_article(self, question: Question, conversation: Conversation | None = None) -> int:
         """Return the index of the article a question is about, before any sentence is chosen.
@@ -215,14 +238,19 @@ class Engine:
         without a conversation, the article holding most of its names, then the one whose best
         passage matches its words best (BM25 over all the articles' passages)."""
         current = self.current_article(conversation)
-        index = self.articles.index(current) if current is not None else None
+        index = self._article_index[current.slug] if current is not None else None
         names = list(dict.fromkeys(question.entities))
-        held = [sum(self._holds(a, name) for name in names) for a in range(len(self.articles))]
-        if index is not None and held[index] == len(names):
+        held: dict[int, int] = {}
+        for name in names:
+            holders = {self._passage_article[p] for p in self.retriever.passage_index.documents(name)}
+            for a in holders | self._title_articles.get(name, set()):
+                held[a] = held.get(a, 0) + 1
+        if index is not None and held.get(index, 0) == len(names):
             return index
         scores = self._article_scores(question)
-        best = max(range(len(self.articles)), key=lambda a: (held[a], scores[a], -a))
-        if index is not None and held[best] <= held[index]:
+        candidates = set(held) | set(scores) or {0}
+        best = max(candidates, key=lambda a: (held.get(a, 0), scores.get(a, 0.0), -a))
+        if index is not None and held.get(best, 0) <= held.get(index, 0):
             return index
         return best
 
@@ -233,18 +261,15 @@ class Engine:
             replace(answer, hint=abstain(self.articles).hint) if answer.abstained and answer.hint else answer
         )
 
-    def _holds(self, article: int, term: str) -> bool:
-        return self.scopes[article].retriever.knows(term) or term in self._titles[article]
-
-    def _article_scores(self, question: Question) -> list[float]:
+    def _article_scores(self, question: Question) -> dict[int, float]:
         """Return, per article, the BM25 score of its passage that best matches the question's
-        own words (not the conversation's)."""
+        own words (not the conversation's); articles with no matching passage are left out."""
         query = build_query(question, self.acronyms, None, self.retriever.knows)
-        scores = [0.0] * len(self.articles)
-        owner = {article.slug: a for a, article in enumerate(self.articles)}
+        scores: dict[int, float] = {}
         for p_index, score in self.retriever.passage_scores(query).items():
-            a = owner[self.passages[p_index].article_slug]
-            scores[a] = max(scores[a], score)
+            a = self._passage_article[p_index]
+            if score > scores.get(a, 0.0):
+                scores[a] = score
         return scores
 
     def _turn_article(self, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> str:

@@ -45,8 +45,10 @@ class Retriever:
         passage_weight: float = 0.5,
         candidate_passages: int = 6,
         name_weight: float = 0.5,
+        analysed: Sequence[SentenceFacts] | None = None,
     ):
-        """Index passages; passage_weight mixes the passage's score into each sentence's."""
+        """Index passages; passage_weight mixes the passage's score into each sentence's. analysed:
+        the passages' sentences already analysed (facts.analyse_sentence), in order, if they are."""
         self.passages = tuple(passages)
         self.passage_weight = passage_weight
         self.name_weight = name_weight
@@ -59,7 +61,7 @@ class Retriever:
             self._first_sentence.append(len(facts))
             words: list[str] = []
             for s_index, sentence in enumerate(passage.sentences):
-                facts.append(analyse_sentence(sentence))
+                facts.append(analyse_sentence(sentence) if analysed is None else analysed[len(facts)])
                 words.extend(facts[-1].terms)
                 self._sentence_owner.append((p_index, s_index))
             passage_terms.append(words)

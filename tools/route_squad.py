@@ -60,7 +60,7 @@ def main() -> None:
             asked += 1
             if args.show and chosen != own:
                 print(f"ELSEWHERE {path.stem} -> {slugs[chosen]}: {row['question']}")
-            for where, answering in (("all", engine), ("alone", engine.scopes[own])):
+            for where, answering in (("all", engine), ("alone", engine.scope(own))):
                 tally = counts[(row["kind"], where)]
                 tally[0] += correct(row, answering.ask(row["question"]))
                 tally[1] += 1
