@@ -132,3 +132,17 @@ def test_the_article_of_a_turn_is_stored_and_older_rows_still_read():
     assert state.conversation.turns[0].article == ""
     state.conversation.turns[0].article = "normans"
     assert state_from_json(state_to_json(state)).conversation.turns[0].article == "normans"
+
+
+def test_a_reply_to_an_answer_follows_up_in_that_answers_article(library):
+    # The bot keeps each answer's turn (JSON) by message, and a reply asks within it.
+    conversation = Conversation()
+    library.ask("Who was the first Norman ruler?", conversation)
+    assert conversation.last is not None
+    stored = state_to_json(ChatState(conversation))
+    earlier = state_from_json(stored).conversation.last
+    assert earlier is not None
+
+    answer = library.ask("When was it published?", Conversation(turns=[earlier]))
+
+    assert answer.abstained and answer.text == "The article doesn't give its date."
