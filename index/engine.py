@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import spans
 from .analysis import Acronym, find_acronyms, terms
 from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
@@ -131,6 +132,8 @@ class Engine:
         weighing = self.weigh(query)
         chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
         answer = quote(chosen) if chosen else abstain(self.articles)
+        if chosen:  # the exact answer in bold, looked for in the most probable sentence quoted
+            answer = replace(answer, span=spans.span_in_answer(asked, answer.text, chosen[0][1].text))
         if conversation is not None:
             conversation.remember(self._turn(query, chosen, conversation))
         return answer
