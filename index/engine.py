@@ -4,7 +4,9 @@ A question is read once (`question.read_question`) into the value every later st
 direct answers (`direct.py`), then the query of term groups (`query.py`) merged with the
 conversation's previous turn, the candidate sentences (`retrieval.py`, whose sentences were
 analysed when indexed), their signals and feature rows (`signals.py`, `rank.py`), the decision
-(`rank.decide`) and the quote (`answer.py`).
+(`rank.decide`) and the quote (`answer.py`). With several articles, the question is first
+routed to the one it is about (`Engine.choose_article`), whose own engine answers it as if that
+article were alone.
 """
 
 from __future__ import annotations
