@@ -52,6 +52,10 @@ class BM25Index:
         """Return how many documents contain the term."""
         return len(self._postings.get(term, ()))
 
+    def documents(self, term: str) -> Sequence[int]:
+        """Return the documents that contain the term, in order."""
+        return self._postings.get(term, ())
+
     def term_scores(self, term: str, within: Iterable[int] | None = None) -> dict[int, float]:
         """Return the term's BM25 contribution for each document containing it (optionally a subset)."""
         postings = self._postings.get(term)

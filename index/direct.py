@@ -74,37 +74,79 @@ def excerpt_around(sentence: str, phrase: str, limit: int = MAX_QUOTE_CHARS) -> 
     return sentence[:limit]
 
 
-_AUTHOR = re.compile(r"\b(?:author|authors|writer|wrote|written|byline|journalist|reporter)\b")
+# The article itself, as a question names it: "the article", "this story", "it", "this".
+_SELF = r"(?:(?:the|this|your) (?:article|story|piece|report|text|post|news)|it|this)"
+_AUTHOR = re.compile(
+    rf"^(?:who|which (?:journalist|reporter|writer))(?: has| had)? (?:wrote|written|authored|penned) {_SELF}$"
+    rf"|^(?:who|by whom) (?:is|was) {_SELF} (?:written|authored)(?: by)?$"
+    rf"|^(?:who|what) (?:is|was|are|were) (?:the |its )?(?:authors?|writers?|journalists?|reporters?|byline)"
+    rf"(?: name)?(?: (?:of|behind|for) {_SELF})?$"
+    rf"|^(?:the )?(?:authors?|writers?|byline)(?: (?:of|behind) {_SELF})?$"
+)
 _DATE = re.compile(
-    r"\b(?:when|what date|which date|what day)\b.*\b(?:article|story|piece|report|it)\b.*"
-    r"\b(?:published|written|posted|released|dated|come out|appear)|\bpublication date\b|\bdated\b"
+    rf"^(?:when|what date|which date|what day|what year|on what date|on which date)"
+    rf" (?:was|is|did|were) {_SELF}(?: first)? (?:published|written|posted|released|dated|come out|appear)$"
+    rf"|^(?:what|when) (?:is|was) (?:the |its )?(?:publication |publishing )?date(?: of {_SELF})?$"
+    rf"|^(?:the )?publication date(?: of {_SELF})?$"
 )
 _TOPIC = re.compile(
-    r"\bwhat(?:'s| is| was)? (?:the |this )?(?:article|story|piece|text)(?: mainly| mostly)? about\b"
-    r"|\b(?:title|headline)\b|\bsummar(?:y|ise|ize)\b|\bwhat (?:is|was) (?:it|this) about\b"
+    rf"^what (?:is|was) {_SELF}(?: mainly| mostly| all)? about$"
+    rf"|^what (?:is|was) (?:the |its )?(?:title|headline)(?: of {_SELF})?$"
+    rf"|^(?:the )?(?:title|headline)(?: of {_SELF})?$"
+    rf"|^(?:please )?(?:summari[sz]e|give (?:me )?a summary of|sum up) {_SELF}$"
+    rf"|^(?:what is )?(?:the |a )?summary(?: of {_SELF})?$"
 )
 
 
-def about_article(question: Question, articles: Sequence[Article]) -> Answer | None:
-    """Answer questions about the article itself (author, date, topic) from its metadata."""
-    lowered = question.plain
-    if len(articles) != 1 or len(lowered.split()) > 12:
+def _plain(question: Question) -> str:
+    """Return the question's words, lowercased, "'s" as "is", without punctuation."""
+    text = re.sub(r"(?<=[a-z])'s\b", " is", question.lowered)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def about_article(
+    question: Question, articles: Sequence[Article], current: Article | None = None
+) -> Answer | None:
+    """Answer questions about the article itself (author, date, topic) from its metadata: the
+    only article, else the conversation's (current); with several and none current, list them."""
+    plain = _plain(question)
+    if len(plain.split()) > 12:
         return None
-    article = articles[0]
-    if _AUTHOR.search(lowered):
+    asks = next((kind for kind, rule in _ABOUT if rule.search(plain)), None)
+    if asks is None:
+        return None
+    if current is None and len(articles) == 1:
+        current = articles[0]
+    if current is None:
+        return _list_articles(articles)
+    article = current
+    if asks == "author":
         if not article.author:
-            return abstain(articles, "The article doesn't name its author.")
+            return abstain([article], "The article doesn't name its author.")
         when = f", published {article.date}" if article.date else ""
         return Answer(text=f"“{article.title}” was written by {article.author}{when}.", abstained=False)
-    if _DATE.search(lowered):
+    if asks == "date":
         if not article.date:
-            return abstain(articles, "The article doesn't give its date.")
+            return abstain([article], "The article doesn't give its date.")
         return Answer(text=f"“{article.title}” was published on {article.date}.", abstained=False)
-    if _TOPIC.search(lowered):
-        lead = article.passages[0]
-        return Answer(
-            text=f"The article is titled “{article.title}”. It opens: {lead.sentences[0]} [1]",
-            abstained=False,
-            citations=(Citation(ref=1, passage=lead),),
-        )
-    return None
+    lead = article.passages[0]
+    return Answer(
+        text=f"The article is titled “{article.title}”. It opens: {lead.sentences[0]} [1]",
+        abstained=False,
+        citations=(Citation(ref=1, passage=lead),),
+    )
+
+
+_ABOUT = (("author", _AUTHOR), ("date", _DATE), ("topic", _TOPIC))
+LISTED_ARTICLES = 10  # at most this many articles are listed in an answer (/about lists them all)
+
+
+def _list_articles(articles: Sequence[Article]) -> Answer:
+    """Name the articles (title, author, date) when a question about "the article" could mean any."""
+    lines = [f"I have {len(articles)} articles; ask about one of them:"]
+    for article in articles[:LISTED_ARTICLES]:
+        byline = ", ".join(part for part in (article.author, article.date) if part)
+        lines.append(f"• “{article.title}”" + (f", {byline}" if byline else ""))
+    if len(articles) > LISTED_ARTICLES:
+        lines.append(f"and {len(articles) - LISTED_ARTICLES} more (/about lists them all).")
+    return Answer(text="\n".join(lines), abstained=False)

@@ -4,7 +4,9 @@ A question is read once (`question.read_question`) into the value every later st
 direct answers (`direct.py`), then the query of term groups (`query.py`) merged with the
 conversation's previous turn, the candidate sentences (`retrieval.py`, whose sentences were
 analysed when indexed), their signals and feature rows (`signals.py`, `rank.py`), the decision
-(`rank.decide`) and the quote (`answer.py`).
+(`rank.decide`) and the quote (`answer.py`). With several articles, the question is first
+routed to the one it is about (`Engine.choose_article`), whose own engine answers it as if that
+article were alone.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from . import spans
-from .analysis import Acronym, find_acronyms
+from .analysis import Acronym, find_acronyms, terms
 from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
 from .direct import about_article, define_acronym, small_talk
 from .embed import question_encoder
 from .errors import ArticleBotError
+from .facts import SentenceFacts
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
 from .question import Question, read_question
@@ -69,9 +74,13 @@ class Engine:
         tuning: Tuning | None = None,
         ranker: Forest | None = None,
         cache: Path | None = None,
+        vectors: np.ndarray | None = None,
+        analysed: Sequence[SentenceFacts] | None = None,
     ):
         """Index the articles' passages (sentence vectors cached in the folder cache, by default
-        vectors.cache_folder()); answer with the given ranker, by default the bundled one."""
+        vectors.cache_folder(), unless given: one row per sentence, in order; analysed: the
+        sentences' facts, if already analysed); answer with the given ranker, by default the
+        bundled one."""
         started = time.perf_counter()
         self.articles = tuple(articles)
         self.tuning = tuning or Tuning()
@@ -82,11 +91,16 @@ class Engine:
             k1=self.tuning.k1,
             b=self.tuning.b,
             passage_weight=self.tuning.passage_weight,
+            analysed=analysed,
         )
         self.ranker = ranker or forest()
-        self.vectors = SentenceVectors(
-            [[s for p in article.passages for s in p.sentences] for article in self.articles], folder=cache
-        ).matrix
+        if vectors is None:
+            vectors = SentenceVectors(
+                [[s for p in article.passages for s in p.sentences] for article in self.articles],
+                folder=cache,
+            ).matrix
+        self.vectors = vectors
+        self._prepare_routing()
         self.build_seconds = time.perf_counter() - started
         logger.info(
             "indexed %d articles, %d passages in %.3f s",
@@ -110,9 +124,12 @@ class Engine:
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one question; the conversation (if given) resolves follow-ups and is updated."""
         asked = read_question(question)
-        direct = self.direct(asked)
+        direct = self.direct(asked, conversation)
         if direct is not None:
             return direct
+        scope = self.route(asked, conversation)
+        if scope is not self:
+            return self.routed(scope.ask(question, conversation))
         query = self.query(asked, conversation)
         weighing = self.weigh(query)
         chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
@@ -120,14 +137,15 @@ class Engine:
         if chosen:  # the exact answer in bold, looked for in the most probable sentence quoted
             answer = replace(answer, span=spans.span_in_answer(asked, answer.text, chosen[0][1].text))
         if conversation is not None:
-            conversation.remember(self._turn(query, chosen))
+            conversation.remember(self._turn(query, chosen, conversation))
         return answer
 
-    def direct(self, question: Question) -> Answer | None:
-        """Answer small talk, questions about the article itself and acronyms without retrieval."""
+    def direct(self, question: Question, conversation: Conversation | None = None) -> Answer | None:
+        """Answer small talk, questions about the article itself (the conversation's, when there
+        are several) and acronyms without retrieval."""
         return (
             small_talk(question, self.articles)
-            or about_article(question, self.articles)
+            or about_article(question, self.articles, self.current_article(conversation))
             or define_acronym(question, self.acronyms, self.retriever.sentences())
         )
 
@@ -163,11 +181,107 @@ class Engine:
         )
         return Weighing(query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen))
 
-    def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]]) -> Turn:
+    def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> Turn:
         # Whom the answer is about: the names asked about, else the first names it quotes.
         entities = list(query.entities) or subjects(chosen)
         terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
-        return Turn(terms=terms, entities=entities)
+        return Turn(terms=terms, entities=entities, article=self._turn_article(chosen, conversation))
+
+    # Routing: with several articles, a question is answered within one of them, by the engine
+    # of that article alone (so that it answers as it would if the article were the only one),
+    # built the first time a question goes to that article.
+
+    def _prepare_routing(self) -> None:
+        self._scoped: dict[int, Engine] = {}
+        self._article_index = {article.slug: a for a, article in enumerate(self.articles)}
+        self._passage_article = [self._article_index[p.article_slug] for p in self.passages]
+        self._sentence_start = [0]
+        for article in self.articles:
+            self._sentence_start.append(
+                self._sentence_start[-1] + sum(len(p.sentences) for p in article.passages)
+            )
+        self._title_articles: dict[str, set[int]] = {}
+        for a, article in enumerate(self.articles):
+            for term in terms(article.title):
+                self._title_articles.setdefault(term, set()).add(a)
+
+    def scope(self, article: int) -> Engine:
+        """Return the engine of the article-th article alone (0-based; this one for one article)."""
+        if len(self.articles) == 1:
+            return self
+        scoped = self._scoped.get(article)
+        if scoped is None:
+            start, end = self._sentence_start[article], self._sentence_start[article + 1]
+            scoped = Engine(
+                [self.articles[article]],
+                self.tuning,
+                self.ranker,
+                vectors=self.vectors[start:end],
+                analysed=self.retriever.facts[start:end],
+            )
+            self._scoped[article] = scoped
+        return scoped
+
+    def current_article(self, conversation: Conversation | None) -> Article | None:
+        """Return the article the conversation is about (that of its last answer), if any."""
+        slug = conversation.last.article if conversation and conversation.last else ""
+        index = self._article_index.get(slug)
+        return None if index is None else self.articles[index]
+
+    def route(self, question: Question, conversation: Conversation | None = None) -> Engine:
+        """Return the engine to answer a question with: this one for a single article, else the
+        engine of the article the question is about (see choose_article)."""
+        if len(self.articles) == 1:
+            return self
+        return self.scope(self.choose_article(question, conversation))
+
+    def choose_article(self, question: Question, conversation: Conversation | None = None) -> int:
+        """Return the index of the article a question is about, before any sentence is chosen.
+
+        The conversation's article keeps the question unless the question names someone or
+        something that article never mentions and another article does (more of its names);
+        without a conversation, the article holding most of its names, then the one whose best
+        passage matches its words best (BM25 over all the articles' passages)."""
+        current = self.current_article(conversation)
+        index = self._article_index[current.slug] if current is not None else None
+        names = list(dict.fromkeys(question.entities))
+        held: dict[int, int] = {}
+        for name in names:
+            holders = {self._passage_article[p] for p in self.retriever.passage_index.documents(name)}
+            for a in holders | self._title_articles.get(name, set()):
+                held[a] = held.get(a, 0) + 1
+        if index is not None and held.get(index, 0) == len(names):
+            return index
+        scores = self._article_scores(question)
+        candidates = set(held) | set(scores) or {0}
+        best = max(candidates, key=lambda a: (held.get(a, 0), scores.get(a, 0.0), -a))
+        if index is not None and held.get(best, 0) <= held.get(index, 0):
+            return index
+        return best
+
+    def routed(self, answer: Answer) -> Answer:
+        """Return an article's engine's answer as this engine's: an abstention points to what
+        all the articles cover, not only the one asked."""
+        return (
+            replace(answer, hint=abstain(self.articles).hint) if answer.abstained and answer.hint else answer
+        )
+
+    def _article_scores(self, question: Question) -> dict[int, float]:
+        """Return, per article, the BM25 score of its passage that best matches the question's
+        own words (not the conversation's); articles with no matching passage are left out."""
+        query = build_query(question, self.acronyms, None, self.retriever.knows)
+        scores: dict[int, float] = {}
+        for p_index, score in self.retriever.passage_scores(query).items():
+            a = self._passage_article[p_index]
+            if score > scores.get(a, 0.0):
+                scores[a] = score
+        return scores
+
+    def _turn_article(self, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> str:
+        """Return the article a turn is about: the one it quotes, else the conversation's."""
+        if chosen:
+            return chosen[0][0].passage.article_slug
+        return conversation.last.article if conversation.last else ""
 
     def passage(self, number: int, article: int = 1) -> Passage | None:
         """Return passage ¶number of the article-th article (1-based), or None."""

@@ -69,6 +69,7 @@ class Turn:
 
     terms: list[str]
     entities: list[str]
+    article: str = ""  # the slug of the article the answer quoted ("": none yet)
 
 
 @dataclass

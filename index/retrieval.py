@@ -45,8 +45,10 @@ class Retriever:
         passage_weight: float = 0.5,
         candidate_passages: int = 6,
         name_weight: float = 0.5,
+        analysed: Sequence[SentenceFacts] | None = None,
     ):
-        """Index passages; passage_weight mixes the passage's score into each sentence's."""
+        """Index passages; passage_weight mixes the passage's score into each sentence's. analysed:
+        the passages' sentences already analysed (facts.analyse_sentence), in order, if they are."""
         self.passages = tuple(passages)
         self.passage_weight = passage_weight
         self.name_weight = name_weight
@@ -59,7 +61,7 @@ class Retriever:
             self._first_sentence.append(len(facts))
             words: list[str] = []
             for s_index, sentence in enumerate(passage.sentences):
-                facts.append(analyse_sentence(sentence))
+                facts.append(analyse_sentence(sentence) if analysed is None else analysed[len(facts)])
                 words.extend(facts[-1].terms)
                 self._sentence_owner.append((p_index, s_index))
             passage_terms.append(words)
@@ -87,6 +89,10 @@ class Retriever:
         """Yield every sentence's facts with its passage, in order."""
         for s_id, facts in enumerate(self.facts):
             yield self.passages[self._sentence_owner[s_id][0]], facts
+
+    def passage_scores(self, query: Query) -> dict[int, float]:
+        """Return the BM25 score of each passage matching the query, by passage index."""
+        return self._group_scores(self.passage_index, query.groups, None)
 
     def search(self, query: Query, k: int = 5) -> list[Hit]:
         """Return up to k sentences best matching the query, best first; empty if nothing matches."""

@@ -92,3 +92,35 @@ def test_a_cut_sentence_is_quoted_verbatim_even_where_a_clause_break_falls_insid
     assert len(sentence) > MAX_QUOTE_CHARS >= len(cut) - 4
     assert "employed 13,500 forced labourers" in cut
     assert cut.removeprefix("… ").removesuffix(" …") in sentence
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When was the Magna Carta written?",
+        "Who wrote Das Kapital?",
+        "When was the Brundtland report published?",
+        "What nominal title did Yuan emperors reject?",
+        "What is the title of the Yuan emperor?",
+        "Who is the author of Hamlet?",
+    ],
+)
+def test_questions_about_something_else_are_not_answered_from_the_metadata(andes, question):
+    assert about_article(read_question(question), andes.articles) is None
+    assert "Jane Roe" not in andes.ask(question).text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who wrote it?", "Jane Roe"),
+        ("Who's the author of this story?", "Jane Roe"),
+        ("When was the piece written?", "2 May 2021"),
+        ("What is the title?", "Mining in the Andes"),
+        ("What's this about?", "Mining in the Andes"),
+    ],
+)
+def test_questions_about_the_article_itself_in_other_words(andes, question, expected):
+    answer = about_article(read_question(question), andes.articles)
+
+    assert answer is not None and expected in answer.text
