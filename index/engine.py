@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analysis import Acronym, find_acronyms
@@ -25,7 +25,7 @@ from .errors import ArticleBotError
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
 from .question import Question, read_question
-from .rank import Forest, decide, features, forest
+from .rank import Forest, closest, decide, features, forest
 from .retrieval import Hit, Retriever
 from .vectors import SentenceVectors
 
@@ -57,6 +57,7 @@ class Weighing:
     excerpts: tuple[Excerpt, ...]
     probabilities: tuple[float, ...]
     chosen: tuple[int, ...]
+    closest: int | None = None  # none chosen: the candidate that came close (rank.closest), if any
 
 
 class Engine:
@@ -116,6 +117,8 @@ class Engine:
         weighing = self.weigh(query)
         chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
         answer = quote(chosen) if chosen else abstain(self.articles)
+        if not chosen and weighing.closest is not None:
+            answer = replace(answer, closest=weighing.hits[weighing.closest].passage)
         if conversation is not None:
             conversation.remember(self._turn(query, chosen))
         return answer
@@ -145,7 +148,7 @@ class Engine:
     def weigh(self, query: Query) -> Weighing:
         """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
         hits, closeness = self.candidates(query)
-        rows = features(hits, query, closeness)
+        rows = features(hits, query, closeness, self.retriever)
         excerpts = [excerpt(hit.facts, query) for hit in hits]
         probabilities = self.ranker.probabilities(rows)
         tuning, ranker = self.tuning, self.ranker
@@ -158,7 +161,10 @@ class Engine:
             threshold_second=_given(tuning.threshold_second, ranker.threshold_second),
             max_chars=tuning.max_answer_chars,
         )
-        return Weighing(query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen))
+        near = None if chosen else closest(rows, probabilities, ranker.threshold_closest)
+        return Weighing(
+            query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen), near
+        )
 
     def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]]) -> Turn:
         # Whom the answer is about: the names asked about, else the first names it quotes.
