@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
 from article_bot.bot.application import ALLOWED_UPDATES, CONCURRENT_UPDATES, CONNECTIONS
 from article_bot.index.content import default_content_path
 from article_bot.index.engine import Engine
-from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
 
 TIMEOUT_SECONDS = 10.0  # TELEGRAM_TIMEOUT's default
 

@@ -27,10 +27,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from rank_bm25 import BM25Okapi
+
 from article_bot.index.content import default_content_path, load_articles
 from article_bot.index.engine import Engine
 from article_bot.index.model import Article, Passage
-from rank_bm25 import BM25Okapi
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 COLD_START_QUESTION = "Who was the MAS presidential candidate?"

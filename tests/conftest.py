@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bot_api_server import TOKEN, FakeBotApi
+from running_bot import RunningBot
+
 from article_bot.bot.settings import Settings, settings_from
 from article_bot.index.content import default_content_path, parse_article
 from article_bot.index.engine import Engine
-from bot_api_server import TOKEN, FakeBotApi
-from running_bot import RunningBot
 
 # A three-passage article on mining in the Andes, for tests that need to know every sentence.
 ANDES = parse_article(

@@ -10,10 +10,11 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from bot_api_server import FakeBotApi
+
 from article_bot.bot import application
 from article_bot.bot.settings import Settings
 from article_bot.index.engine import Engine
-from bot_api_server import FakeBotApi
 
 
 class RunningBot:

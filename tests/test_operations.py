@@ -6,11 +6,12 @@ import logging
 from pathlib import Path
 
 import pytest
+from bot_api_server import ALICE, BOB, GROUP, TOKEN, callback_query, inline_query, text_message
+from running_bot import ask_and_wait, free_port
+
 from article_bot.bot import run
 from article_bot.bot.allow_list import NOT_SERVED
 from article_bot.index.engine import Engine
-from bot_api_server import ALICE, BOB, GROUP, TOKEN, callback_query, inline_query, text_message
-from running_bot import ask_and_wait, free_port
 
 ADMIN = str(ALICE["id"])
 NORTHTOWN = """# Northtown re-elects its mayor

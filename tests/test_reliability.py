@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from article_bot.bot.intake import INTAKE_LIMIT
-from article_bot.bot.settings import settings_from
 from bot_api_server import TOKEN, FakeBotApi, text_message
 from running_bot import RunningBot, ask_and_wait, free_port
+
+from article_bot.bot.intake import INTAKE_LIMIT
+from article_bot.bot.settings import settings_from
 
 ARTICLE_BOT = Path(os.sys.executable).with_name("article-bot")  # type: ignore[attr-defined]
 

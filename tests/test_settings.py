@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from article_bot.bot.settings import load_settings, read_env_file, settings_from
 from article_bot.index.errors import ConfigError
 

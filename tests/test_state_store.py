@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from article_bot.bot.chat_state import ChatKey, ChatState
 from article_bot.bot.sqlite_store import SqliteStateStore
 from article_bot.bot.state_store import ANSWERS_REMEMBERED

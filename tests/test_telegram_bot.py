@@ -16,12 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-from article_bot.bot import run
-from article_bot.bot.answering import SLOW_DOWN
-from article_bot.bot.handlers import FAILED, NON_TEXT_HINT
-from article_bot.bot.logs import configure_logging
-from article_bot.index.engine import Engine
-from article_bot.index.model import Answer, Citation, Conversation, Turn
 from bot_api_server import (
     ALICE,
     BOB,
@@ -35,6 +29,13 @@ from bot_api_server import (
     text_message,
 )
 from running_bot import ask_and_wait, free_port, post_json
+
+from article_bot.bot import run
+from article_bot.bot.answering import SLOW_DOWN
+from article_bot.bot.handlers import FAILED, NON_TEXT_HINT
+from article_bot.bot.logs import configure_logging
+from article_bot.index.engine import Engine
+from article_bot.index.model import Answer, Citation, Conversation, Turn
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 TOWN_ARTICLE = """# Northtown re-elects its mayor

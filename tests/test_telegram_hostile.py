@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from article_bot.bot.answering import SLOW_DOWN
-from article_bot.bot.handlers import STALE_BUTTON
 from bot_api_server import ALICE, BOT_USERNAME, GROUP, TOKEN, FakeBotApi, callback_query, text_message
 from running_bot import ask_and_wait, free_port, post_json
+
+from article_bot.bot.answering import SLOW_DOWN
+from article_bot.bot.handlers import STALE_BUTTON
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 PRIVATE = ALICE["id"]

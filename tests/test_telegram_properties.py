@@ -8,12 +8,13 @@ from __future__ import annotations
 import html
 import re
 
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
 from article_bot.bot import telegram_render as render
 from article_bot.index.content import parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ContentError
-from hypothesis import HealthCheck, assume, example, given, settings
-from hypothesis import strategies as st
 
 # Telegram's HTML parse mode: these tags only (attributes on a few), entities by name or number.
 TELEGRAM_TAGS = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from bot_api_server import parse_html, utf16_length
+
 from article_bot.bot import telegram_render as render
 from article_bot.index.model import Answer, Citation
-from bot_api_server import parse_html, utf16_length
 
 LIMIT = render.MAX_MESSAGE_CHARS
 

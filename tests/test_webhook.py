@@ -6,9 +6,10 @@ import http.client
 import json
 
 import pytest
-from article_bot.bot.webhook import MAX_BODY_BYTES
 from bot_api_server import ALICE, text_message
 from running_bot import free_port
+
+from article_bot.bot.webhook import MAX_BODY_BYTES
 
 SECRET = "s3cret-Token_1"
 PRIVATE = ALICE["id"]
