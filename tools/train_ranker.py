@@ -20,9 +20,10 @@ is the lowest at which at least --target-abstain percent of the unanswerable que
 every article's off-topic questions are abstained on. (On these articles 99% of each article's
 is reached only from 0.505, where 42.5% of the answerable questions are answered: the
 last few off-topic questions answered are ones the article nearly answers, such as "When did
-the French and Indian War end?" asked of the Huguenot article, which says they fought in it in
-1759-60.) Abstaining, the bot points to the passage of its best admissible candidate from the
-probability at which at most --pointer percent of the off-topic questions would get a pointer.
+the French and Indian War end?" asked of the Huguenot article, which says that many of
+Huguenot descent took part in the British defeat of New France in 1759-60.) Abstaining, the
+bot points to the passage of its best admissible candidate from the probability at which at
+most --pointer percent of the off-topic questions would get a pointer.
 The bundled article's off-topic set is never trained on: it is scored as a check with the forest
 written, which is trained on all the articles.
 """
