@@ -31,7 +31,7 @@ from .facts import SentenceFacts
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
 from .question import Question, read_question
-from .rank import Forest, decide, features, forest
+from .rank import Forest, closest, decide, features, forest
 from .retrieval import Hit, Retriever
 from .vectors import SentenceVectors
 
@@ -63,6 +63,7 @@ class Weighing:
     excerpts: tuple[Excerpt, ...]
     probabilities: tuple[float, ...]
     chosen: tuple[int, ...]
+    closest: int | None = None  # none chosen: the candidate that came close (rank.closest), if any
 
 
 class Engine:
@@ -136,6 +137,8 @@ class Engine:
         answer = quote(chosen) if chosen else abstain(self.articles)
         if chosen:  # the exact answer in bold, looked for in the most probable sentence quoted
             answer = replace(answer, span=spans.span_in_answer(asked, answer.text, chosen[0][1].text))
+        elif weighing.closest is not None:  # not sure enough, but close: point to the passage
+            answer = replace(answer, closest=weighing.hits[weighing.closest].passage)
         if conversation is not None:
             conversation.remember(self._turn(query, chosen, conversation))
         return answer
@@ -166,7 +169,7 @@ class Engine:
     def weigh(self, query: Query) -> Weighing:
         """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
         hits, closeness = self.candidates(query)
-        rows = features(hits, query, closeness)
+        rows = features(hits, query, closeness, self.retriever)
         excerpts = [excerpt(hit.facts, query) for hit in hits]
         probabilities = self.ranker.probabilities(rows)
         tuning, ranker = self.tuning, self.ranker
@@ -179,7 +182,10 @@ class Engine:
             threshold_second=_given(tuning.threshold_second, ranker.threshold_second),
             max_chars=tuning.max_answer_chars,
         )
-        return Weighing(query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen))
+        near = None if chosen else closest(rows, probabilities, ranker.threshold_closest)
+        return Weighing(
+            query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen), near
+        )
 
     def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> Turn:
         # Whom the answer is about: the names asked about, else the first names it quotes.

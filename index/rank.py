@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from . import manifest
 from .errors import ArticleBotError
-from .query import Query
+from .query import Query, TermGroup
 from .question import SAID_QUESTION_WORDS
-from .retrieval import Hit
+from .retrieval import LIGHT_WEIGHT, Hit, Retriever
 from .signals import assess, rules_choice
 
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "identity", "speech", None)
@@ -69,15 +70,28 @@ FEATURES = (
     "rules_first",  # what signals.rules_choice(), the hand-written rules, would quote first
     "rules_second",  # ... and second
     "lacks_the_count",  # asked "how many troops", it has no number followed by "troops"
+    # How much of the question the article holds at all (an off-topic question shares a word or
+    # two with it, rarely its names and its predicate): IDF-weighted shares of the asked terms.
+    "article_coverage",  # ... of all the asked groups, anywhere in the article
+    "article_predicate_coverage",  # ... of its predicate (the asked groups that are not names)
+    "log_unknown_groups",  # asked groups of which the article has no term
+    "names_unknown",  # share of the names asked about that the article never mentions
+    "passage_predicate_coverage",  # the predicate's share in the candidate's passage
+    "sentence_predicate_coverage",  # ... and in the sentence itself
     *(f"asks_{kind or 'other'}" for kind in ANSWER_TYPES),
     *(f"says_{word}" for word in SAID_QUESTION_WORDS),
 )
 
 
-def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> list[list[float]]:
-    """Describe each candidate (in retrieval order) by the signals in FEATURES."""
+def features(
+    hits: Sequence[Hit], query: Query, closeness: Sequence[float], retriever: Retriever
+) -> list[list[float]]:
+    """Describe each candidate (in retrieval order) by the signals in FEATURES; retriever holds
+    the article(s) the candidates come from."""
     if not hits:
         return []
+    predicate = _predicate(query)
+    article = _article_signals(query, retriever)
     question = query.question
     best = hits[0]
     asked = query.asked_terms
@@ -138,9 +152,58 @@ def features(hits: Sequence[Hit], query: Query, closeness: Sequence[float]) -> l
             rank == first_by_rules,
             rank == second_by_rules,
             signal.lacks_the_count,
+            *article,
+            _share(predicate, _passage_terms(hit, retriever), retriever),
+            _share(predicate, facts.term_set, retriever),
         ]
         rows.append([float(value) for value in row] + kinds + says)
     return rows
+
+
+def _predicate(query: Query) -> list[TermGroup]:
+    """Return what the question asks about its names: its asked groups that are not names."""
+    entities = set(query.entities)
+    return [g for g in query.groups if g.asked and not set(g.alternatives[0]) <= entities]
+
+
+def _weight(group: TermGroup, retriever: Retriever) -> float:
+    idf = retriever.passage_index.idf
+    weight = max(sum(idf(t) for t in alt) / len(alt) for alt in group.alternatives)
+    return weight * LIGHT_WEIGHT if group.light else weight
+
+
+def _share(
+    groups: Sequence[TermGroup], present: Callable[[str], bool] | AbstractSet[str], retriever: Retriever
+) -> float:
+    """Return the IDF-weighted share of groups whose terms are present (1.0 for no groups)."""
+    has = present if callable(present) else present.__contains__
+    found = total = 0.0
+    for group in groups:
+        weight = _weight(group, retriever)
+        found += weight * max(sum(map(has, alt)) / len(alt) for alt in group.alternatives)
+        total += weight
+    return found / total if total else 1.0
+
+
+def _passage_terms(hit: Hit, retriever: Retriever) -> frozenset[str]:
+    first = hit.sentence_id - hit.sentence
+    return frozenset().union(
+        *(f.term_set for f in retriever.facts[first : first + len(hit.passage.sentences)])
+    )
+
+
+def _article_signals(query: Query, retriever: Retriever) -> list[float]:
+    """Return the question-level features of how much of it the article holds at all."""
+    asked = [g for g in query.groups if g.asked]
+    knows = retriever.knows
+    unknown = sum(1 for g in asked if not any(knows(t) for t in g.terms))
+    names = query.question.entities
+    return [
+        _share(asked, knows, retriever),
+        _share(_predicate(query), knows, retriever),
+        math.log1p(unknown),
+        sum(1 for name in names if not knows(name)) / len(names) if names else 0.0,
+    ]
 
 
 @dataclass(frozen=True)
@@ -158,11 +221,14 @@ class Forest:
     threshold_answer: float  # quote the best candidate from this probability on
     threshold_doubtful: float  # ... or from this one when it lacks what is asked (see decide)
     threshold_second: float  # add the second best from this probability on
+    # Abstaining, point to the best admissible candidate's passage from this probability on.
+    threshold_closest: float = 1.0
 
     @classmethod
     def load(cls, path: Path | None = None) -> Forest:
-        """Load a forest written by tools/train_ranker.py; raise ArticleBotError if unusable."""
-        path = path or Path(str(resources.files(__package__) / "data" / "ranker.json"))
+        """Load a forest written by tools/train_ranker.py, by default the bundled one (checked
+        against the data manifest); raise ArticleBotError if unusable."""
+        path = path or manifest.bundled().checked("ranker.json")
         try:
             model = json.loads(path.read_text(encoding="utf-8"))
             if model["features"] != list(FEATURES):
@@ -188,6 +254,7 @@ class Forest:
                 threshold_answer=float(model["threshold_answer"]),
                 threshold_doubtful=float(model["threshold_doubtful"]),
                 threshold_second=float(model["threshold_second"]),
+                threshold_closest=float(model.get("threshold_closest", 1.0)),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ArticleBotError(f"{path}: cannot load the answer ranker ({error})") from None
@@ -223,6 +290,38 @@ CLOSE = 0.4  # a candidate this probable, relative to the best, may be preferred
 _COLUMN = {name: number for number, name in enumerate(FEATURES)}
 
 
+# The rules that keep a candidate from being quoted at all, as (feature, the value that vetoes).
+VETOES: tuple[tuple[str, bool], ...] = (
+    ("names_missing", True),  # its passage lacks a name asked about
+    ("names_the_same", False),  # "Luis Fernando Camacho" is not "Luis Arce"
+    ("agrees_in_polarity", False),  # asked what did not happen, it negates nothing
+)
+
+
+def admissible(
+    rows: Sequence[Sequence[float]],
+    probabilities: Sequence[float],
+    vetoes: Sequence[tuple[str, bool]] = VETOES,
+) -> list[int]:
+    """Return the candidates no veto rules out, most probable first."""
+    return sorted(
+        (i for i in range(len(rows)) if all(bool(rows[i][_COLUMN[name]]) != value for name, value in vetoes)),
+        key=lambda i: (-probabilities[i], i),
+    )
+
+
+def closest(
+    rows: Sequence[Sequence[float]],
+    probabilities: Sequence[float],
+    threshold_closest: float,
+    vetoes: Sequence[tuple[str, bool]] = VETOES,
+) -> int | None:
+    """Return the candidate to point to when the bot abstains: the most probable admissible one,
+    if it reaches threshold_closest."""
+    order = admissible(rows, probabilities, vetoes)
+    return order[0] if order and probabilities[order[0]] >= threshold_closest else None
+
+
 def decide(
     rows: Sequence[Sequence[float]],
     probabilities: Sequence[float],
@@ -231,16 +330,15 @@ def decide(
     threshold_doubtful: float,
     threshold_second: float,
     max_chars: int,
+    vetoes: Sequence[tuple[str, bool]] = VETOES,
 ) -> list[int]:
     """Return the indices of the candidates to quote: none, one or two. The bot and
     tools/train_ranker.py (which scores thresholds with it) both decide here.
 
-    A candidate is never quoted when its passage lacks a name asked about, when it shares a
-    first name with someone asked about but not the last ("Luis Fernando Camacho" is not "Luis
-    Arce"), or when the question asks what did not happen and it negates nothing. Of the rest,
-    the most probable is quoted when its probability reaches threshold, or threshold_doubtful
-    when it lacks the number or date (or, for "what did X say", the quotation) asked for, or,
-    asked "how many troops", a number followed by "troops"; but a
+    A candidate is never quoted when a rule of vetoes rules it out (see VETOES). Of the rest,
+    the most probable is quoted when its probability reaches threshold, or the higher of
+    threshold and threshold_doubtful when it lacks the number or date (or, for "what did X say",
+    the quotation) asked for, or, asked "how many troops", a number followed by "troops"; but a
     "why" question prefers a close candidate that gives a reason, and "Who is X?" one that says
     what X is. The second most probable is added when it reaches threshold_second and both
     quotes (of the given lengths) fit in max_chars.
@@ -249,14 +347,7 @@ def decide(
     def has(index: int, name: str) -> bool:
         return bool(rows[index][_COLUMN[name]])
 
-    order = sorted(
-        (
-            i
-            for i in range(len(rows))
-            if not has(i, "names_missing") and has(i, "names_the_same") and has(i, "agrees_in_polarity")
-        ),
-        key=lambda i: (-probabilities[i], i),
-    )
+    order = admissible(rows, probabilities, vetoes)
     if not order:
         return []
     best = probabilities[order[0]]
@@ -268,7 +359,7 @@ def decide(
             break
     first = order[0]
     doubtful = not has(first, "has_answer_type") or has(first, "lacks_the_count")
-    if probabilities[first] < (threshold_doubtful if doubtful else threshold):
+    if probabilities[first] < (max(threshold, threshold_doubtful) if doubtful else threshold):
         return []
     if (
         len(order) > 1

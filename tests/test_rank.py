@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from article_bot.index import manifest
 from article_bot.index.answer import excerpt
 from article_bot.index.content import parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ArticleBotError
 from article_bot.index.question import read_question
-from article_bot.index.rank import FEATURES, Forest, decide, features, forest
+from article_bot.index.rank import FEATURES, Forest, closest, decide, features, forest
 from article_bot.index.retrieval import Hit
 
 
@@ -63,7 +64,11 @@ def candidates(engine: Engine, question: str) -> tuple[list[Hit], list[list[floa
     """Return a question's candidates, their feature rows and the lengths of what they quote."""
     query = engine.query(read_question(question))
     hits, closeness = engine.candidates(query)
-    return hits, features(hits, query, closeness), [len(excerpt(hit.facts, query).text) for hit in hits]
+    return (
+        hits,
+        features(hits, query, closeness, engine.retriever),
+        [len(excerpt(hit.facts, query).text) for hit in hits],
+    )
 
 
 def select(
@@ -218,3 +223,31 @@ def test_the_bundled_ranker_loads_with_its_thresholds():
     assert 0.0 < model.threshold_answer < 1.0
     assert 0.0 < model.threshold_second < 1.0
     assert model.feature.shape[0] >= 50  # trees
+
+
+def test_the_closest_candidate_is_the_most_probable_admissible_one_from_its_threshold(andes):
+    question = "What did Morales say about lithium?"  # every passage lacks Morales
+    hits, rows, _ = candidates(andes, question)
+    found, tin_rows, _ = candidates(andes, "When did tin mining collapse?")
+    probabilities = [0.4 if "1985" in hit.text else 0.1 for hit in found]
+
+    assert found[closest(tin_rows, probabilities, 0.3)].text == "Tin mining collapsed in 1985."
+    assert closest(tin_rows, probabilities, 0.5) is None
+    assert closest(rows, [0.99] * len(hits), 0.3) is None  # a vetoed candidate is never pointed to
+
+
+def test_the_bundled_forest_is_checked_against_the_manifest(tmp_path: Path, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "ranker.json").write_text("{}")
+    (folder / "MANIFEST.json").write_text(json.dumps({"files": {"ranker.json": {"sha256": "0" * 64}}}))
+    monkeypatch.setattr(manifest, "bundled", lambda: manifest.Manifest(folder))
+
+    with pytest.raises(ArticleBotError, match="ranker.json: its content is not the one in MANIFEST.json"):
+        Forest.load()
+
+
+def test_the_bundled_forest_points_to_a_passage_from_below_its_answering_threshold():
+    model = forest()
+
+    assert 0.0 < model.threshold_closest < model.threshold_answer
