@@ -16,65 +16,6 @@ LIGHT_VERBS = frozenset(
     becomes became go goes went gone come comes came put puts seem seems seemed try tries tried
     mean means meant""".split()
 )
-# Everyday words that questions use where news text says it another way, as stems, both ways.
-_RELATED_PAIRS = [
-    ("percentag", "percent"),
-    ("win", "victori"),
-    ("win", "winner"),
-    ("lose", "defeat"),
-    ("lose", "loss"),
-    ("die", "kill"),
-    ("die", "fatal"),
-    ("birth", "born"),
-    ("start", "begin"),
-    ("end", "finish"),
-    ("say", "statement"),
-    ("say", "tell"),
-    ("say", "announc"),
-    ("hate", "hatr"),
-    ("buy", "purchas"),
-    ("job", "work"),
-    ("job", "minist"),
-    ("boss", "head"),
-    ("leader", "head"),
-    ("rich", "wealth"),
-    ("poor", "poverti"),
-    ("money", "fund"),
-    ("money", "financ"),
-    ("countri", "nation"),
-    ("vote", "ballot"),
-    ("vote", "elect"),
-    ("elect", "poll"),
-    ("kid", "child"),
-    ("big", "larg"),
-    ("huge", "larg"),
-    ("small", "littl"),
-    ("help", "aid"),
-    ("fight", "battl"),
-    ("war", "conflict"),
-    ("fight", "war"),
-    ("car", "vehicl"),
-    ("allow", "permit"),
-    ("stop", "halt"),
-    ("stop", "end"),
-    ("rise", "increas"),
-    ("rise", "rebound"),
-    ("fall", "declin"),
-    ("fall", "drop"),
-    ("increas", "grow"),
-    ("decreas", "declin"),
-    ("appoint", "name"),
-    ("appoint", "nomin"),
-    ("choos", "select"),
-    ("creat", "found"),
-    ("creat", "establish"),
-    ("build", "construct"),
-    ("invent", "creat"),
-]
-RELATED: dict[str, tuple[str, ...]] = {}
-for _left, _right in _RELATED_PAIRS:
-    RELATED[_left] = RELATED.get(_left, ()) + (_right,)
-    RELATED[_right] = RELATED.get(_right, ()) + (_left,)
 
 
 @dataclass(frozen=True)
@@ -133,7 +74,6 @@ def build_query(
         lower = word.lower()
         alternatives = _alternatives(word, content)
         if len(alternatives) == 1 and len(alternatives[0]) == 1:
-            alternatives += tuple((term,) for term in _related(alternatives[0][0], known))
             if not known(alternatives[0][0]) and known(lower) and lower.isalpha():
                 alternatives += ((lower,),)  # an acronym typed in lower case: "oas" is "OAS"
         groups.append(TermGroup(word, alternatives, light=lower in LIGHT_VERBS))
@@ -154,13 +94,6 @@ def build_query(
         entities=tuple(dict.fromkeys(entities)),
         asked_terms=asked_terms,
     )
-
-
-def _related(term: str, known: Callable[[str], bool]) -> list[str]:
-    """Return other words the article uses for a term it doesn't have (victory for win)."""
-    if known(term):
-        return []
-    return [word for word in RELATED.get(term, ()) if known(word)]
 
 
 def _alternatives(word: str, tokens: tuple[Token, ...]) -> tuple[tuple[str, ...], ...]:

@@ -1,4 +1,4 @@
-"""Questions into term groups: acronyms both ways, everyday words, follow-up context (the answer
+"""Questions into term groups: acronyms both ways, follow-up context (the answer
 type is the question's own: tests/test_question.py)."""
 
 from __future__ import annotations
@@ -50,14 +50,6 @@ def test_a_hyphenated_word_matches_its_parts_or_the_whole():
     query = build_query(read_question("Why re-start the economy?"))
 
     assert query.groups[0].alternatives == (("start",), ("restart",))
-
-
-def test_a_word_the_article_lacks_is_met_by_its_everyday_equivalent():
-    known = {"victori", "elect"}.__contains__
-
-    query = build_query(read_question("Who won the election?"), known=known)
-
-    assert query.groups[0].alternatives == (("win",), ("victori",))
 
 
 def test_a_follow_up_with_a_pronoun_borrows_the_previous_subject():
