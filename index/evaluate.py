@@ -49,7 +49,8 @@ def read_questions(path: Path) -> list[dict]:
     return rows
 
 
-def _correct(row: dict, answer: Answer) -> bool:
+def correct(row: dict, answer: Answer) -> bool:
+    """Score one answer as eval/score.py does."""
     if row["kind"] == "unanswerable":
         return answer.abstained or not answer.citations
     text = normalise(answer.answer_text)
@@ -76,7 +77,7 @@ def evaluate(engine: Engine, rows: list[dict]) -> tuple[dict[str, float], list[t
         for earlier in row.get("context", []):
             engine.ask(earlier, conversation)
         answer = engine.ask(row["question"], conversation)
-        ok = _correct(row, answer)
+        ok = correct(row, answer)
         tallies[row["kind"]][0] += ok
         tallies[row["kind"]][1] += 1
         if row["kind"] != "unanswerable" and not answer.abstained:

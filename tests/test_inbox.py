@@ -10,10 +10,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pytest
 from bot_api_server import ALICE, TOKEN, FakeBotApi, text_message
-from running_bot import RunningBot, free_port
-from test_webhook import post_update
+from running_bot import RunningBot
+from test_webhook import post_update, webhook  # noqa: F401 (a fixture)
 
 from article_bot.bot.settings import settings_from
 from article_bot.bot.sqlite_store import SqliteStateStore
@@ -139,23 +138,10 @@ def test_updates_received_but_never_begun_are_answered_after_a_restart(api, tmp_
     assert len(api.sent(9202)) == 1
 
 
-@pytest.fixture
-def webhook_port(api, start_bot):
-    port = free_port()
-    start_bot(
-        WEBHOOK_URL="https://bot.example.test/telegram-hook",
-        WEBHOOK_SECRET="s3cret-Token_1",
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-    )
-    api.wait_for(lambda: api.calls("setWebhook"))
-    return port
-
-
-def test_the_webhook_keeps_an_update_before_it_answers_200(api, tmp_path, webhook_port):
+def test_the_webhook_keeps_an_update_before_it_answers_200(api, tmp_path, webhook):  # noqa: F811
     api.reply_delay = 2.0  # the answer is still on its way when the 200 comes back
     update = api.update("message", text_message("Who is Carlos Mesa?"))
 
-    assert post_update(webhook_port, json.dumps(update).encode()) == 200
+    assert post_update(webhook, json.dumps(update).encode()) == 200
 
     assert update["update_id"] in kept_or_claimed(tmp_path / "state.sqlite3")

@@ -19,23 +19,10 @@ from pathlib import Path
 
 from article_bot.index.content import default_content_path, load_articles
 from article_bot.index.engine import Engine
-from article_bot.index.evaluate import MAX_ANSWER_CHARS, normalise
-from article_bot.index.model import Answer
+from article_bot.index.evaluate import correct
 from article_bot.index.question import read_question
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
-
-
-def correct(row: dict, answer: Answer) -> bool:
-    """Score an answer as eval/score.py does."""
-    if row["kind"] == "unanswerable":
-        return answer.abstained or not answer.citations
-    text = normalise(answer.answer_text)
-    return (
-        not answer.abstained
-        and len(answer.answer_text) <= MAX_ANSWER_CHARS
-        and any(normalise(gold) in text for gold in row["answers"])
-    )
 
 
 def main() -> None:
