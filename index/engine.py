@@ -129,8 +129,12 @@ class Engine:
         if direct is not None:
             return direct
         scope = self.route(asked, conversation)
-        if scope is not self:
-            return self.routed(scope.ask(question, conversation))
+        answer = scope.from_sentences(asked, conversation)
+        return answer if scope is self else self.routed(answer)
+
+    def from_sentences(self, asked: Question, conversation: Conversation | None = None) -> Answer:
+        """Answer an analysed question by quoting the articles' sentences, or abstain (neither the
+        direct answers nor routing: Engine.ask has done both)."""
         query = self.query(asked, conversation)
         weighing = self.weigh(query)
         chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
