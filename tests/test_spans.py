@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -76,22 +75,6 @@ def test_names_and_places_are_found_when_asked_for_though_not_shown():
     assert span_text("Where was the bridge opened?", text, everything) == "Northtown"
     assert span_text("How much did it cost?", "It cost $4 million to build.", everything) == "$4 million"
     assert "person" not in spans.SHOWN and "place" not in spans.SHOWN
-
-
-def test_finding_a_span_is_cheap():
-    question = read_question("How many workers did the company hire in the two years after the war?")
-    text = (
-        "In 1946, two years after the war ended, the company, which had employed some 3,000 people "
-        "before 1939, hired 4,200 workers, most of them veterans, at its plants in the north and the "
-        "south, according to its annual report of 12 March 1947."
-    )
-    rounds = []  # the best of five rounds: other work on the machine only slows some down
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(50):
-            spans.answer_span(question, text)
-        rounds.append((time.perf_counter() - started) / 50)
-    assert min(rounds) < 0.001
 
 
 @pytest.mark.parametrize(
