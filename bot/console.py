@@ -52,7 +52,7 @@ class ConsoleSession:
             return _notice("Starting a new conversation.")
         if name == "/source":
             try:
-                passage = self.engine.find_source(argument)
+                passage = self.engine.find_source(argument, self.conversation)
             except ArticleBotError as error:
                 return _notice(str(error))
             return _notice(source_text(self.engine, passage))

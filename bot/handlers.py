@@ -57,9 +57,11 @@ async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the full text of the passage named by /source N."""
-    engine = runtime_of(context).engine
+    runtime = runtime_of(context)
+    engine = runtime.engine
+    state = await runtime.store.chat(chat_key(message_of(update)))
     try:
-        passage = engine.find_source(" ".join(context.args or []))
+        passage = engine.find_source(" ".join(context.args or []), state.conversation)
     except ArticleBotError as error:
         await reply_text(message_of(update), str(error))
         return

@@ -300,12 +300,15 @@ class Engine:
         passages = self.articles[article - 1].passages
         return passages[number - 1] if 1 <= number <= len(passages) else None
 
-    def find_source(self, reference: str) -> Passage:
-        """Return the passage a user names as "N", "¶N" or "A:N"; raise ArticleBotError if none."""
+    def find_source(self, reference: str, conversation: Conversation | None = None) -> Passage:
+        """Return the passage a user names as "N", "¶N" or "A:N"; raise ArticleBotError if none.
+        A bare N is in the conversation's article (that of its last answer), else the first."""
         match = re.fullmatch(r"\s*(?:(\d{1,4})\s*[:.]\s*)?¶?\s*(\d{1,5})\s*", reference or "")
         if not match:
             raise ArticleBotError("Give a passage number, for example /source 3.")
-        article = int(match.group(1) or 1)
+        current = self.current_article(conversation)
+        default = 1 if current is None else self.articles.index(current) + 1
+        article = int(match.group(1) or default)
         number = int(match.group(2))
         passage = self.passage(number, article)
         if passage is None:

@@ -373,7 +373,7 @@ def main() -> None:
 
     data = load_examples(args.squad, args.offtopic, args.bundled, args.cache)
     columns = list(range(len(FEATURES)))
-    predictions = held_out(data, args.folds, columns, PARAMETERS)
+    predictions = held_out(data, args.folds, columns, PARAMETERS, offtopic_weight=OFFTOPIC_WEIGHT)
     on, off = summarise(data, predictions)
     chosen = choose(on, off, args.target_abstain, args.target_offtopic, args.target_each, args.pointer)
     print_curve(on, off, chosen["table"])
