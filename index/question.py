@@ -44,6 +44,12 @@ _ARTICLE_VERB = re.compile(
     re.IGNORECASE,
 )
 _COUNTED = re.compile(r"\bhow many ([a-z][a-z-]*)")
+# "What is herd immunity?": a question asking only what something is, one or two words, not an
+# attribute ("What is Warsaw's symbol?") or a relation ("What is QED short for?").
+_DEFINED = re.compile(r"^\s*what (?:is|are|was|were) (?:(?:the|a|an) )?([\w-]+(?: [\w-]+)?)\s*\?*\s*$", re.IGNORECASE)
+_NOT_A_THING = frozenset(
+    "it this that these those they he she there who what which one ones happening going up wrong".split()
+)
 _CAPITALISED_RUN = re.compile(r"(?<=\s)[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*")
 
 
@@ -71,6 +77,7 @@ class Question:
     says: tuple[bool, ...]  # whether it says each of SAID_QUESTION_WORDS
     counted: str | None  # the term of what a "how many" question counts ("how many troops": "troop")
     percent: bool  # it asks for a percentage
+    defined: str | None  # what "What is X?" asks to be defined, as typed ("herd immunity")
 
 
 def read_question(text: str) -> Question:
@@ -105,7 +112,16 @@ def read_question(text: str) -> Question:
         says=tuple(lowered.startswith(word) or f" {word} " in lowered for word in SAID_QUESTION_WORDS),
         counted=counted_terms[0] if counted_terms else None,
         percent=bool(cues.PERCENT.search(lowered)),
+        defined=_defined(folded),
     )
+
+
+def _defined(folded: str) -> str | None:
+    """Return X of "What is X?" when the question asks nothing else, else None."""
+    match = _DEFINED.match(folded)
+    if match is None or any(word.lower() in _NOT_A_THING for word in match.group(1).split()):
+        return None
+    return match.group(1)
 
 
 def _read_words(

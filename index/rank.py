@@ -78,6 +78,7 @@ FEATURES = (
     "names_unknown",  # share of the names asked about that the article never mentions
     "passage_predicate_coverage",  # the predicate's share in the candidate's passage
     "sentence_predicate_coverage",  # ... and in the sentence itself
+    "says_nothing_of_what_it_is",  # asked "What is X?", it does not say what X is (a veto)
     *(f"asks_{kind or 'other'}" for kind in ANSWER_TYPES),
     *(f"says_{word}" for word in SAID_QUESTION_WORDS),
 )
@@ -155,6 +156,7 @@ def features(
             *article,
             _share(predicate, _passage_terms(hit, retriever), retriever),
             _share(predicate, facts.term_set, retriever),
+            not signal.says_what_it_is,
         ]
         rows.append([float(value) for value in row] + kinds + says)
     return rows
@@ -295,6 +297,7 @@ VETOES: tuple[tuple[str, bool], ...] = (
     ("names_missing", True),  # its passage lacks a name asked about
     ("names_the_same", False),  # "Luis Fernando Camacho" is not "Luis Arce"
     ("agrees_in_polarity", False),  # asked what did not happen, it negates nothing
+    ("says_nothing_of_what_it_is", True),  # "What is socialism?": "Movement Toward Socialism"
 )
 
 

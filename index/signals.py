@@ -92,6 +92,29 @@ def describes(sentence: SentenceFacts, question: Question) -> bool:
     return False
 
 
+def says_what_it_is(sentence: SentenceFacts, question: Question) -> bool:
+    """Return whether, asked "What is X?", the sentence says what X is: "X is ...", "X, a ...",
+    "X (...)", "known as X", or X opening it. A word asked in lower case counts only where the
+    sentence has it in lower case (or opening it): "socialism" is not said to be anything by
+    "the Movement Toward Socialism (MAS)". True for every other question."""
+    defined = question.defined
+    if defined is None:
+        return True
+    words = r"\s+".join(re.escape(word) for word in defined.split())
+    flags = re.IGNORECASE if defined[:1].isupper() else 0
+    if flags == 0 and re.match(rf"(?:(?:The|A|An)\s+{words}|{words[:1].upper()}{words[1:]})\b", sentence.folded):
+        return True
+    return any(
+        re.search(pattern, sentence.folded, flags)
+        for pattern in (
+            rf"^(?:(?:the|a|an)\s+)?{words}\b",
+            rf"\b{words}\b['\"]?\s*(?:is|are|was|were|refers|means|denotes|describes)\b",
+            rf"\b{words}\b['\"]?\s*(?:,|\(|:|—|–)",
+            rf"\b(?:called|known as|named|termed)\s+(?:(?:the|a|an)\s+)?['\"]?{words}\b",
+        )
+    )
+
+
 def lacks_the_count(sentence: SentenceFacts, question: Question) -> bool:
     """Return whether, asked "how many troops", the sentence has no number followed by "troops"."""
     return question.counted is not None and question.counted not in sentence.counted
@@ -109,6 +132,7 @@ class Signals:
     gives_reason: bool
     describes: bool
     lacks_the_count: bool
+    says_what_it_is: bool
 
 
 def assess(hit: Hit, query: Query) -> Signals:
@@ -123,6 +147,7 @@ def assess(hit: Hit, query: Query) -> Signals:
         gives_reason=gives_reason(sentence, question),
         describes=describes(sentence, question),
         lacks_the_count=lacks_the_count(sentence, question),
+        says_what_it_is=says_what_it_is(sentence, question),
     )
 
 

@@ -96,3 +96,20 @@ def test_a_question_is_folded_once_and_split_into_words_once(andes, monkeypatch)
 
     assert answer.text == "Tin mining collapsed in 1985. [1]"
     assert seen == ["When did tin mining collapse?"] * 2  # fold, then folded_words
+
+
+@pytest.mark.parametrize(
+    ("question", "defined"),
+    [
+        ("What is herd immunity?", "herd immunity"),
+        ("what was the Military Police", "Military Police"),
+        ("What are the lithium reserves?", "lithium reserves"),
+        ("What is Warsaw's symbol?", None),  # an attribute of a name
+        ("What is QED short for?", None),
+        ("What is the capital of France?", None),
+        ("What is it?", None),
+        ("Who is Luis Arce?", None),  # "Who is" has its own rule (describes)
+    ],
+)
+def test_a_question_asking_only_what_something_is_is_noticed(question, defined):
+    assert read_question(question).defined == defined

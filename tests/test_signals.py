@@ -16,6 +16,7 @@ from article_bot.index.signals import (
     has_answer_type,
     lacks_the_count,
     rules_choice,
+    says_what_it_is,
 )
 
 
@@ -115,3 +116,36 @@ def test_the_hand_written_rules_prefer_a_close_reason_for_why():
 
     assert hits[0].text == "The miners struck in May."  # retrieval put it first
     assert first is not None and hits[first].text == "They struck because wages fell."
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "says"),
+    [
+        ("What is socialism?", "Socialism is an economic system.", True),
+        ("What is socialism?", "Democratic socialism, a political philosophy, grew.", True),
+        ("What is socialism?", "The Movement Toward Socialism (MAS) won the vote.", False),  # a name
+        ("What is herd immunity?", 'They chose a "herd immunity" policy of contagion.', False),
+        ("What is herd immunity?", "Herd immunity, the protection of a population, needs vaccines.", True),
+        ("What is the Military Police?", "He served in the Military Police in 1978.", False),
+        ("What is the Military Police?", "The Military Police is a branch of the army.", True),
+        ("What is the salt flat known as?", "The Uyuni salt flat holds lithium.", True),  # not "What is X?"
+        ("Who won the vote?", "The Movement Toward Socialism (MAS) won the vote.", True),
+    ],
+)
+def test_asked_what_something_is_the_sentence_must_say_it(question, sentence, says):
+    assert says_what_it_is(analyse_sentence(sentence), read_question(question)) is says
+
+
+def test_a_sentence_that_only_mentions_what_is_asked_about_is_never_quoted(tmp_path):
+    (tmp_path / "a.md").write_text(
+        "# Bolivia votes\n\nBolivia held its presidential election on Sunday.\n\n"
+        "The Movement Toward Socialism (MAS) won 52 percent of the vote, according to exit polls.\n\n"
+        "Its candidate Luis Arce thanked the voters in La Paz.\n"
+    )
+    engine = Engine.from_path(tmp_path)
+    asked = engine.weigh(engine.query(read_question("What is socialism?")))
+
+    # The trees alone would quote the sentence naming the party; the rule is what stops them.
+    assert max(asked.probabilities) >= engine.ranker.threshold_answer
+    assert engine.ask("What is socialism?").abstained
+    assert "Movement Toward Socialism" in engine.ask("Who won 52 percent of the vote?").text
