@@ -46,7 +46,9 @@ _ARTICLE_VERB = re.compile(
 _COUNTED = re.compile(r"\bhow many ([a-z][a-z-]*)")
 # "What is herd immunity?": a question asking only what something is, one or two words, not an
 # attribute ("What is Warsaw's symbol?") or a relation ("What is QED short for?").
-_DEFINED = re.compile(r"^\s*what (?:is|are|was|were) (?:(?:the|a|an) )?([\w-]+(?: [\w-]+)?)\s*\?*\s*$", re.IGNORECASE)
+_DEFINED = re.compile(
+    r"^\s*what (?:is|are|was|were) (?:(?:the|a|an) )?([\w-]+(?: [\w-]+)?)\s*\?*\s*$", re.IGNORECASE
+)
 _NOT_A_THING = frozenset(
     "it this that these those they he she there who what which one ones happening going up wrong".split()
 )

@@ -102,7 +102,8 @@ def says_what_it_is(sentence: SentenceFacts, question: Question) -> bool:
         return True
     words = r"\s+".join(re.escape(word) for word in defined.split())
     flags = re.IGNORECASE if defined[:1].isupper() else 0
-    if flags == 0 and re.match(rf"(?:(?:The|A|An)\s+{words}|{words[:1].upper()}{words[1:]})\b", sentence.folded):
+    opening = rf"(?:(?:The|A|An)\s+{words}|{words[:1].upper()}{words[1:]})\b"  # "Herd immunity ..."
+    if flags == 0 and re.match(opening, sentence.folded):
         return True
     return any(
         re.search(pattern, sentence.folded, flags)
