@@ -38,7 +38,7 @@ from .serving import Service
 from .settings import Settings
 from .sqlite_store import SqliteStateStore
 from .state_store import StateStore
-from .update_parsing import UpdatesRequest
+from .update_parsing import UpdateQueue, UpdatesRequest
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
         .write_timeout(timeout)
         .pool_timeout(timeout)
         .get_updates_request(updates_request)
+        .update_queue(UpdateQueue(updates_request.parsed))
         .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES, intake))
         .connection_pool_size(CONNECTIONS)
         .defaults(
@@ -98,6 +99,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
     if settings.base_url:
         builder = builder.base_url(settings.base_url).base_file_url(settings.base_file_url or "")
     application = builder.build()
+    updates_request.bot = application.bot
     application.bot_data["runtime"] = Runtime(engine, settings, store)
     add_handlers(application)
     return application
