@@ -4,10 +4,12 @@ Writes go through one writer thread that commits whatever has queued up in one t
 (group commit), so the event loop never waits on the disk and a burst of answers costs a few
 transactions, not one each. The writes of one turn of the event loop are handed to the thread
 together, and an answer's conversation and its update's claim are one write (state_store.py):
-each time the thread wakes it takes the GIL from the event loop, which waits meanwhile. Reads are point lookups by primary key on a second connection,
-which WAL lets run beside the writer; they take microseconds. synchronous=NORMAL: a committed
-transaction survives the bot being killed (it is in the WAL, in the OS's page cache), though not
-a power cut, which may lose the last moments of conversations but never corrupts the file.
+each time the thread wakes it takes the GIL from the event loop, which waits meanwhile.
+
+Reads are point lookups by primary key on a second connection, which WAL lets run beside the
+writer; they take microseconds. synchronous=NORMAL: a committed transaction survives the bot
+being killed (it is in the WAL, in the OS's page cache), though not a power cut, which may lose
+the last moments of conversations but never corrupts the file.
 
 Rows idle for longer than the TTL are deleted (at start-up and then regularly), and the freed
 pages are given back to the file system, so the file shrinks back when chats go quiet. An
