@@ -6,6 +6,7 @@ from telegram import InlineQueryResultsButton, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from .chat_state import ChatKey
+from .claims import claim_first, save_claiming
 from .replies import reply_text
 from .runtime import Runtime, runtime_of
 
@@ -30,9 +31,11 @@ async def allow_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if is_allowed(runtime, update):
         return
     if update.inline_query is not None:
+        await claim_first(update, context)
         button = InlineQueryResultsButton(text="Not available to you", start_parameter="private")
         await update.inline_query.answer([], button=button, cache_time=300, is_personal=True)
     elif update.callback_query is not None:
+        await claim_first(update, context)
         await update.callback_query.answer()
     elif update.effective_message is not None and update.effective_chat is not None:
         # Remembered in the state store: after a restart the chat stays refused, and silent.
@@ -40,6 +43,7 @@ async def allow_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         state = await runtime.store.chat(key)
         if not state.refused:
             state.refused = True
-            await runtime.store.save(key, state)
+            await save_claiming(update, context, key, state)
             await reply_text(update.effective_message, NOT_SERVED)
+    await claim_first(update, context)  # refused before (or nothing to answer): claimed, silent
     raise ApplicationHandlerStop

@@ -1,8 +1,9 @@
 """Answering a question in a chat: throttle, "typing…", ask within the conversation, save, reply.
 
-The conversation is read from the state store for each question and written back before the
-answer is sent (state_store.py explains why in that order); the bot's message ids are
-remembered after it is sent, so that a reply to the answer follows up on it.
+The conversation is read from the state store for each question and written back, with the
+update's claim, before the answer is sent (state_store.py explains why in that order, claims.py
+why together); the bot's message ids are remembered after it is sent, so that a reply to the
+answer follows up on it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from telegram.ext import ContextTypes
 from ..index.engine import Engine
 from ..index.model import Answer, Conversation, Turn
 from . import telegram_render as render
+from .claims import claim_first, save_claiming
 from .replies import chat_key, message_of, reply_html, reply_text, topic_of
 from .runtime import Runtime, runtime_of
 from .throttle import Verdict
@@ -37,14 +39,16 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     message = message_of(update)
     verdict = runtime.throttle.check(sender_key(update))
     if verdict is not Verdict.ANSWER:
+        await claim_first(update, context)
         if verdict is Verdict.WARN:
             await reply_text(message, SLOW_DOWN)
         return
     if message.chat.type == message.chat.PRIVATE and runtime.typing.due(message.chat_id, topic_of(message)):
+        await claim_first(update, context)
         await _show_typing(message)
     logger.debug("question in chat %s: %s", message.chat_id, question)
     engine = runtime.engine  # one engine for the whole answer, even if /reload swaps it now
-    answer, turn = await _ask_in_conversation(runtime, engine, context, message, question)
+    answer, turn = await _ask_in_conversation(update, context, engine, question)
     keyboard = render.answer_keyboard(engine, answer)
     sent = await reply_html(message, render.answer_html(engine, answer), keyboard)
     if turn is not None:
@@ -73,22 +77,30 @@ def timed_ask(
 
 
 async def _ask_in_conversation(
-    runtime: Runtime, engine: Engine, context: ContextTypes.DEFAULT_TYPE, message: Message, question: str
+    update: Update, context: ContextTypes.DEFAULT_TYPE, engine: Engine, question: str
 ) -> tuple[Answer, Turn | None]:
     """Ask in the chat's conversation, or in the context of the answer the message replies to;
-    save the conversation if the question added a turn to it; return the answer and that turn."""
+    save the conversation if the question added a turn to it, claiming the update with it (else
+    claim it alone), then count the question in /stats; return the answer and that turn."""
+    runtime, message = runtime_of(context), message_of(update)
     key = chat_key(message)
     state = await runtime.store.chat(key)
     earlier = await _replied_answer(runtime, context, message)
     # A reply follows up on the answer it replies to, not on whatever was asked last.
     working = Conversation(turns=[earlier]) if earlier is not None else state.conversation
     before = working.last
-    answer = timed_ask(runtime, engine, question, working, chat_id=message.chat_id)
+    started = time.perf_counter()
+    answer = engine.ask(question, working)
+    seconds = time.perf_counter() - started
     turn = working.last if working.last is not before else None
     if turn is not None:
         if earlier is not None:
             state.conversation.remember(turn)
-        await runtime.store.save(key, state)
+        await save_claiming(update, context, key, state)
+    else:
+        await claim_first(update, context)
+    # Counted once claimed: a re-delivered update was counted when it was answered.
+    runtime.stats.record(seconds, abstained=answer.abstained, chat_id=message.chat_id)
     return answer, turn
 
 

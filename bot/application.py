@@ -29,6 +29,7 @@ from ..index.engine import Engine
 from . import admin, handlers
 from . import telegram_render as render
 from .allow_list import allow_list
+from .claims import claim_left, claimed_first, defer_claim
 from .delivery import DeliveryLimiter
 from .intake import Intake
 from .ordering import PerChatOrder
@@ -37,7 +38,7 @@ from .serving import Service
 from .settings import Settings
 from .sqlite_store import SqliteStateStore
 from .state_store import StateStore
-from .update_parsing import UpdatesRequest
+from .update_parsing import UpdateQueue, UpdatesRequest
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
         .write_timeout(timeout)
         .pool_timeout(timeout)
         .get_updates_request(updates_request)
+        .update_queue(UpdateQueue(updates_request.parsed))
         .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES, intake))
         .connection_pool_size(CONNECTIONS)
         .defaults(
@@ -97,37 +99,44 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
     if settings.base_url:
         builder = builder.base_url(settings.base_url).base_file_url(settings.base_file_url or "")
     application = builder.build()
+    updates_request.bot = application.bot
     application.bot_data["runtime"] = Runtime(engine, settings, store)
     add_handlers(application)
     return application
 
 
 def add_handlers(application: Application) -> None:
-    """Register the handlers: each update claimed first (group -2), then the allow-list (-1)."""
+    """Register the handlers: each update noted as unclaimed first (group -2), then the
+    allow-list (-1), then the handlers (0), each claiming the update before it sends anything
+    (claims.py); what none of them claimed is claimed last (group 1)."""
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
-    application.add_handler(TypeHandler(Update, handlers.claim_update), group=-2)
+    first = claimed_first  # for the handlers that save nothing: claim, then answer
+    application.add_handler(TypeHandler(Update, defer_claim), group=-2)
     if application.bot_data["runtime"].settings.allowed_chat_ids:
         application.add_handler(TypeHandler(Update, allow_list), group=-1)
     application.add_handlers(
         [
-            CommandHandler("reload", admin.reload_content),
-            CommandHandler("stats", admin.stats_command),
-            CommandHandler("start", handlers.start),
-            CommandHandler("help", handlers.help_command),
-            CommandHandler("about", handlers.about),
-            CommandHandler("source", handlers.show_source),
-            CommandHandler("reset", handlers.reset),
+            # /ask first: the question is by far the most frequent update in groups, and PTB
+            # tries the handlers of a group in order.
             CommandHandler("ask", handlers.ask),
+            CommandHandler("reload", first(admin.reload_content)),
+            CommandHandler("stats", first(admin.stats_command)),
+            CommandHandler("start", first(handlers.start)),
+            CommandHandler("help", first(handlers.help_command)),
+            CommandHandler("about", first(handlers.about)),
+            CommandHandler("source", first(handlers.show_source)),
+            CommandHandler("reset", handlers.reset),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_message),
             MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
-            MessageHandler(private & filters.COMMAND, handlers.unknown_command),
-            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.non_text),
-            CallbackQueryHandler(handlers.source_button, pattern=rf"^{render.SOURCE_CALLBACK}:"),
-            CallbackQueryHandler(handlers.other_button),
-            InlineQueryHandler(handlers.inline_query),
+            MessageHandler(private & filters.COMMAND, first(handlers.unknown_command)),
+            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, first(handlers.non_text)),
+            CallbackQueryHandler(first(handlers.source_button), pattern=rf"^{render.SOURCE_CALLBACK}:"),
+            CallbackQueryHandler(first(handlers.other_button)),
+            InlineQueryHandler(first(handlers.inline_query)),
         ]
     )
+    application.add_handler(TypeHandler(Update, claim_left), group=1)
     application.add_error_handler(handlers.error_handler)
 
 

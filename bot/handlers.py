@@ -12,12 +12,13 @@ import logging
 from telegram import Bot, InlineQueryResultsButton, Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
 from ..index.errors import ArticleBotError
 from . import telegram_render as render
 from .answering import answer_question, timed_ask
 from .chat_state import ChatState
+from .claims import claim_first, save_claiming
 from .replies import chat_key, message_of, reply_html, reply_text
 from .runtime import runtime_of
 from .texts import EXAMPLE_HINT, about_text
@@ -31,13 +32,6 @@ STALE_BUTTON = "This button no longer works."
 # Telegram commands are at most 32 characters, and "@" and a bot's name at most 33 more; the
 # reply names no more of what was typed than that, so it cannot grow with the message.
 COMMAND_SHOWN_CHARS = 65
-
-
-async def claim_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Take the update in the state store before any handler runs; drop it if it was taken before."""
-    if isinstance(update, Update) and not await runtime_of(context).store.claim(update.update_id):
-        logger.info("update %d was answered before (re-delivered): not answered again", update.update_id)
-        raise ApplicationHandlerStop
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -71,9 +65,9 @@ async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forget the conversation in this chat (or forum topic)."""
     message = message_of(update)
-    store, key = runtime_of(context).store, chat_key(message)
-    refused = (await store.chat(key)).refused
-    await store.save(key, ChatState(refused=refused))
+    key = chat_key(message)
+    refused = (await runtime_of(context).store.chat(key)).refused
+    await save_claiming(update, context, key, ChatState(refused=refused))
     await reply_text(message, "Starting a new conversation.")
 
 
@@ -81,6 +75,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer /ask QUESTION (the way to ask in groups)."""
     question = " ".join(context.args or [])
     if not question:
+        await claim_first(update, context)
         await reply_text(message_of(update), "Usage: /ask QUESTION, e.g. /ask Who won?")
         return
     await answer_question(update, context, question)
@@ -100,6 +95,7 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     text = message.text or ""
     question = _without_mention(text, context.bot.username) if mentioned else text
     if not question:
+        await claim_first(update, context)
         await reply_text(message, EXAMPLE_HINT + " /ask Who won?")
         return
     await answer_question(update, context, question)
@@ -163,6 +159,7 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     logger.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    await claim_first(update, context)
     message = update.effective_message
     thread = message.message_thread_id if message is not None and message.is_topic_message else None
     try:

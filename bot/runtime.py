@@ -27,6 +27,7 @@ class Runtime:
     stats: Stats = field(default_factory=Stats)
     typing: TypingIndicator = field(default_factory=TypingIndicator)
     reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    unclaimed: set[int] = field(default_factory=set)  # updates begun, not yet claimed (claims.py)
 
     def __post_init__(self) -> None:
         self.throttle = QuestionThrottle(self.settings.rate_limit_per_minute)

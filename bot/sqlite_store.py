@@ -2,10 +2,14 @@
 
 Writes go through one writer thread that commits whatever has queued up in one transaction
 (group commit), so the event loop never waits on the disk and a burst of answers costs a few
-transactions, not one each. Reads are point lookups by primary key on a second connection,
-which WAL lets run beside the writer; they take microseconds. synchronous=NORMAL: a committed
-transaction survives the bot being killed (it is in the WAL, in the OS's page cache), though not
-a power cut, which may lose the last moments of conversations but never corrupts the file.
+transactions, not one each. The writes of one turn of the event loop are handed to the thread
+together, and an answer's conversation and its update's claim are one write (state_store.py):
+each time the thread wakes it takes the GIL from the event loop, which waits meanwhile.
+
+Reads are point lookups by primary key on a second connection, which WAL lets run beside the
+writer; they take microseconds. synchronous=NORMAL: a committed transaction survives the bot
+being killed (it is in the WAL, in the OS's page cache), though not a power cut, which may lose
+the last moments of conversations but never corrupts the file.
 
 Rows idle for longer than the TTL are deleted (at start-up and then regularly), and the freed
 pages are given back to the file system, so the file shrinks back when chats go quiet. An
@@ -59,7 +63,7 @@ class _Write:
     """One queued write: run(connection) inside the batch's transaction, its result to future."""
 
     run: Callable[[sqlite3.Connection], Any]
-    future: asyncio.Future[Any] | None  # None: nobody waits (the prune marker)
+    future: asyncio.Future[Any]
 
 
 class SqliteStateStore:
@@ -74,7 +78,8 @@ class SqliteStateStore:
         writer = _open(path)
         self._reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._reader.execute("PRAGMA busy_timeout = 5000")
-        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Write] | None] = queue.SimpleQueue()
+        self._pending: list[_Write] = []  # submitted on the event loop, not yet handed over
         self.prune(writer)
         self._thread = threading.Thread(target=self._write_loop, args=(writer,), name="state-writer")
         self._thread.daemon = True
@@ -108,15 +113,7 @@ class SqliteStateStore:
     async def claim(self, update_id: int) -> bool:
         """Record update_id as taken, durably; return False if it was taken before."""
         now = self.clock()
-
-        def run(connection: sqlite3.Connection) -> bool:
-            cursor = connection.execute(
-                "INSERT OR IGNORE INTO updates (update_id, at) VALUES (?, ?)", (update_id, now)
-            )
-            connection.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
-            return cursor.rowcount == 1
-
-        return bool(await self._submit(run))
+        return bool(await self._submit(lambda connection: _claim(connection, update_id, now)))
 
     async def chat(self, key: ChatKey) -> ChatState:
         """Return the chat's (or topic's) state: a fresh one if none is stored."""
@@ -127,19 +124,24 @@ class SqliteStateStore:
         ).fetchall()
         return state_from_json(rows[0][0] if rows else None)
 
-    async def save(self, key: ChatKey, state: ChatState) -> None:
-        """Write the chat's (or topic's) state, durably."""
-        row = (key.chat_id, key.topic, state_to_json(state), self.clock())
+    async def save(self, key: ChatKey, state: ChatState, claim: int | None = None) -> bool:
+        """Write the chat's (or topic's) state, durably, and take update claim in the same
+        transaction; if claim was taken before, write nothing and return False."""
+        now = self.clock()
+        row = (key.chat_id, key.topic, state_to_json(state), now)
 
-        def run(connection: sqlite3.Connection) -> None:
+        def run(connection: sqlite3.Connection) -> bool:
+            if claim is not None and not _claim(connection, claim, now):
+                return False
             connection.execute(
                 "INSERT INTO chats (chat_id, topic, state, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (chat_id, topic) DO UPDATE SET state = excluded.state, "
                 "updated_at = excluded.updated_at",
                 row,
             )
+            return True
 
-        await self._submit(run)
+        return bool(await self._submit(run))
 
     async def answer(self, chat_id: int, message_id: int) -> Turn | None:
         """Return what the bot's message message_id in chat_id answered, if it is remembered."""
@@ -163,6 +165,7 @@ class SqliteStateStore:
     def close(self) -> None:
         """Finish pending writes, fold the WAL back into the file and release the database."""
         if self._thread.is_alive():
+            self._hand_over()
             self._queue.put(None)
             self._thread.join()
         self._reader.close()
@@ -197,30 +200,42 @@ class SqliteStateStore:
     # The writer thread.
 
     async def _submit(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put(_Write(run, future))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._hand_over)
+        self._pending.append(_Write(run, future))
         return await future
+
+    def _hand_over(self) -> None:
+        """Queue the writes submitted since the last hand-over, as one item: the writer thread is
+        woken once per turn of the event loop, not once per write. Each wake-up takes the GIL from
+        the event loop, which then waits, more so on a busy machine (bench_load.py's yardstick)."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self._queue.put(pending)
 
     def _write_loop(self, connection: sqlite3.Connection) -> None:
         next_prune = time.monotonic() + self.prune_interval
         while True:
+            prune_due = False
             try:
-                first = self._queue.get(timeout=max(0.0, next_prune - time.monotonic()))
+                batch = [self._queue.get(timeout=max(0.0, next_prune - time.monotonic()))]
             except queue.Empty:
-                first = _PRUNE
-            batch = [first]
-            while len(batch) < BATCH_LIMIT and batch[-1] is not None:
+                batch, prune_due = [], True
+            while sum(len(item) for item in batch if item) < BATCH_LIMIT and None not in batch:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            writes = [w for w in batch if isinstance(w, _Write) and w is not _PRUNE]
+            writes = [write for item in batch if item for write in item]
             if writes:
                 _commit_batch(connection, writes)
-            if first is _PRUNE or None in batch:
+            closing = None in batch
+            if prune_due or closing:
                 self._prune_quietly(connection)
                 next_prune = time.monotonic() + self.prune_interval
-            if None in batch:
+            if closing:
                 connection.close()
                 return
 
@@ -231,10 +246,15 @@ class SqliteStateStore:
             logger.warning("state database: pruning failed (%s)", error)
 
 
-_PRUNE = _Write(lambda connection: None, None)
+def _claim(connection: sqlite3.Connection, update_id: int, now: float) -> bool:
+    """Record update_id as taken and drop its kept copy; return False if it was taken before."""
+    taken = "INSERT OR IGNORE INTO updates (update_id, at) VALUES (?, ?)"
+    cursor = connection.execute(taken, (update_id, now))
+    connection.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+    return cursor.rowcount == 1
 
 
-_Outcome = tuple["asyncio.Future[Any] | None", Any, "BaseException | None"]
+_Outcome = tuple["asyncio.Future[Any]", Any, "BaseException | None"]
 
 
 def _commit_batch(connection: sqlite3.Connection, writes: list[_Write]) -> None:
@@ -254,8 +274,7 @@ def _report(outcomes: list[_Outcome]) -> None:
     not one per write (each wake-up costs the loop a turn)."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
     for future, result, error in outcomes:
-        if future is not None:
-            by_loop.setdefault(future.get_loop(), []).append((future, result, error))
+        by_loop.setdefault(future.get_loop(), []).append((future, result, error))
     for loop, settled in by_loop.items():
         try:
             loop.call_soon_threadsafe(_settle_all, settled)

@@ -8,14 +8,17 @@ an update's conversation and "this update was answered" cannot be written togeth
 what makes a re-delivered update answered once across restarts. So each handler writes its own
 chat's row when it answers, in one transaction with the update id, off the event loop.
 
-The order is commit, then send. Before any handler runs, the update's id is committed as
-claimed (and the update dropped if it was claimed before); a handler that changes a
-conversation commits the chat's new row before its reply goes out. After a SIGKILL at any
-moment, then, every conversation whose answer was sent is in the store and no update is answered
-twice; the price is that a kill between the commit and the send loses that one reply (Telegram
-re-delivers the update, and the store says it was taken). Send, then commit would instead answer
-such an update twice and lose its conversation. Which bot message answered what is written just
-after the send: a kill in between costs only the follow-up link of that one message.
+The order is commit, then send. Before anything is sent for an update, its id is committed as
+claimed (and the update dropped if it was claimed before): a handler that changes a
+conversation commits the chat's new row and the claim in one transaction (`save` with
+`claim`) before its reply goes out; every other handler claims first (claims.py). After a
+SIGKILL at any moment, then, every conversation whose answer was sent is in the store and no
+update is answered twice; the price is that a kill between the commit and the send loses that
+one reply (Telegram re-delivers the update, and the store says it was taken). Send, then commit
+would instead answer such an update twice and lose its conversation. A conversation is never
+written without its update's claim, nor the claim without it: a re-delivered question cannot
+extend the conversation a second time. Which bot message answered what is written just after
+the send: a kill in between costs only the follow-up link of that one message.
 
 Before that, an update is kept as it arrived (`receive`), before Telegram is told it was
 received: polling confirms a batch with its next getUpdates, so the batch is written first; the
@@ -25,7 +28,8 @@ from Telegram but not yet begun is answered after the restart, not lost.
 
 The interface is async and small (point reads by key, writes durable once awaited) so that a
 server database can stand in for SQLite when several replicas serve one bot behind a webhook
-load balancer: `claim` is then an INSERT of the update id that only one replica can win.
+load balancer: `claim` (alone or with `save`) is then an INSERT of the update id that only one
+replica can win.
 """
 
 from __future__ import annotations
@@ -60,8 +64,10 @@ class StateStore(Protocol):
         """Return the chat's (or topic's) state: a fresh one if none is stored."""
         ...
 
-    async def save(self, key: ChatKey, state: ChatState) -> None:
-        """Write the chat's (or topic's) state, durably, before the reply that depends on it."""
+    async def save(self, key: ChatKey, state: ChatState, claim: int | None = None) -> bool:
+        """Write the chat's (or topic's) state, durably, before the reply that depends on it; with
+        claim, take that update in the same transaction: if it was taken before, write nothing and
+        return False (drop it then)."""
         ...
 
     async def answer(self, chat_id: int, message_id: int) -> Turn | None:

@@ -14,6 +14,7 @@ from bot_api_server import ALICE, TOKEN, FakeBotApi, text_message
 from running_bot import RunningBot
 from test_webhook import post_update, webhook  # noqa: F401 (a fixture)
 
+from article_bot.bot.chat_state import ChatKey, ChatState
 from article_bot.bot.settings import settings_from
 from article_bot.bot.sqlite_store import SqliteStateStore
 
@@ -52,6 +53,18 @@ def test_the_store_keeps_received_updates_until_they_are_claimed(tmp_path):
     try:
         assert [json.loads(raw) for raw in store.unstarted()] == [first]
         asyncio.run(store.claim(7))
+        assert store.unstarted() == []
+    finally:
+        store.close()
+
+
+def test_an_update_claimed_with_its_conversation_is_no_longer_kept(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    question = {"update_id": 12, "message": {"text": "Who is Carlos Mesa?"}}
+    keep(path, [question])
+    store = SqliteStateStore(path, WEEK)
+    try:
+        assert asyncio.run(store.save(ChatKey(1), ChatState(), claim=12)) is True
         assert store.unstarted() == []
     finally:
         store.close()

@@ -90,6 +90,28 @@ def test_an_update_is_claimed_once_even_across_restarts(path):
         again.close()
 
 
+def test_a_conversation_saved_with_its_update_claims_it_once_even_across_restarts(path):
+    store = SqliteStateStore(path, WEEK)
+
+    async def save_twice() -> tuple[bool, bool]:
+        first = await store.save(ChatKey(5), state_with("mesa"), claim=7)
+        again = await store.save(ChatKey(5), state_with("arce"), claim=7)  # re-delivered
+        return first, again
+
+    assert run(save_twice()) == (True, False)
+    store.close()
+    reopened = SqliteStateStore(path, WEEK)
+    try:
+        turns = run(reopened.chat(ChatKey(5))).conversation.turns
+        assert [turn.entities for turn in turns] == [["mesa"]]  # the re-delivered one wrote nothing
+        assert run(reopened.claim(7)) is False
+        assert run(reopened.save(ChatKey(6), state_with("añez"), claim=7)) is False
+        assert run(reopened.chat(ChatKey(6))) == ChatState()
+        assert run(reopened.save(ChatKey(6), state_with("añez"), claim=8)) is True
+    finally:
+        reopened.close()
+
+
 def test_idle_conversations_are_pruned_after_the_ttl_and_the_file_shrinks(path):
     clock = Clock()
     store = SqliteStateStore(path, 3600, clock=clock)

@@ -131,6 +131,53 @@ def test_after_a_sigkill_every_answered_conversation_is_kept_and_nothing_is_answ
             assert "31.5" in reply.result["text"], reply.result["text"]
 
 
+@needs_article_bot
+def test_a_sigkill_between_the_commit_and_the_reply_loses_that_reply_and_never_answers_twice(
+    api, tmp_path, processes
+):
+    group = group_chat(90)
+    question = text_message("/ask Who is Carlos Mesa?", group)
+    first = start_process(processes, api, tmp_path)
+    api.hang_next("sendMessage", count=1, seconds=30)  # committed, the reply never arrives
+    update_id = api.push("message", question)
+    state = tmp_path / "article-bot-state.sqlite3"
+    api.wait_for(lambda: state.exists() and conversation_rows(state), timeout=30)
+    first.stop(signal.SIGKILL)
+
+    port = free_port()
+    start_process(
+        processes,
+        api,
+        tmp_path,
+        WEBHOOK_URL="https://bot.example.test/hook",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
+    api.wait_for(lambda: api.calls("setWebhook"), timeout=30)
+    url, headers = f"http://127.0.0.1:{port}/hook", {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    assert post_json(url, {"update_id": update_id, "message": question}, headers) == 200  # sent again
+    follow_up = api.update("message", text_message("/ask What share of the vote did he get?", group))
+    assert post_json(url, follow_up, headers) == 200  # one chat's updates are answered in order
+    [reply] = api.wait_sent(group["id"], 1, timeout=30)
+    time.sleep(0.5)
+
+    assert len(api.sent(group["id"])) == 1  # the re-delivered question: not answered again
+    assert api.replies()[follow_up["message"]["message_id"]] == [reply]
+    assert "31.5" in reply.result["text"]  # its conversation was committed before the kill
+
+
+def conversation_rows(state: Path) -> list[tuple[str]]:
+    """The conversations in the state database of a running bot (read-only)."""
+    connection = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
+    try:
+        return connection.execute("SELECT state FROM chats").fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    finally:
+        connection.close()
+
+
 def group_chat(number: int) -> dict[str, Any]:
     return {"id": -100700 - number, "type": "supergroup", "title": f"Readers {number}"}
 
