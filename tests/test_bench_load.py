@@ -17,7 +17,7 @@ ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 def test_every_run_is_reported_with_no_reply_lost_or_duplicated():
     result = subprocess.run(
         [sys.executable, str(BENCH), "--chats", "3", "--questions", "1", "--interval", "0.1",
-         "--many-chats", "30", "--burst", "10", "--ttl-seconds", "0.5", "--json"],
+         "--many-chats", "30", "--burst", "10", "--rounds", "2", "--ttl-seconds", "0.5", "--json"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
