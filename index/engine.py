@@ -234,9 +234,12 @@ class Engine:
 
     def current_article(self, conversation: Conversation | None) -> Article | None:
         """Return the article the conversation is about (that of its last answer), if any."""
-        slug = conversation.last.article if conversation and conversation.last else ""
-        index = self._article_index.get(slug)
+        index = self._current_index(conversation)
         return None if index is None else self.articles[index]
+
+    def _current_index(self, conversation: Conversation | None) -> int | None:
+        slug = conversation.last.article if conversation and conversation.last else ""
+        return self._article_index.get(slug)
 
     def route(self, question: Question, conversation: Conversation | None = None) -> Engine:
         """Return the engine to answer a question with: this one for a single article, else the
@@ -306,9 +309,8 @@ class Engine:
         match = re.fullmatch(r"\s*(?:(\d{1,4})\s*[:.]\s*)?¶?\s*(\d{1,5})\s*", reference or "")
         if not match:
             raise ArticleBotError("Give a passage number, for example /source 3.")
-        current = self.current_article(conversation)
-        default = 1 if current is None else self.articles.index(current) + 1
-        article = int(match.group(1) or default)
+        current = self._current_index(conversation)
+        article = int(match.group(1) or (1 if current is None else current + 1))
         number = int(match.group(2))
         passage = self.passage(number, article)
         if passage is None:
