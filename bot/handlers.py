@@ -53,9 +53,11 @@ async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """Send the full text of the passage named by /source N."""
     runtime = runtime_of(context)
     engine = runtime.engine
-    state = await runtime.store.chat(chat_key(message_of(update)))
+    # Only with several articles does a bare N depend on the conversation's article.
+    several = len(engine.articles) > 1
+    conversation = (await runtime.store.chat(chat_key(message_of(update)))).conversation if several else None
     try:
-        passage = engine.find_source(" ".join(context.args or []), state.conversation)
+        passage = engine.find_source(" ".join(context.args or []), conversation)
     except ArticleBotError as error:
         await reply_text(message_of(update), str(error))
         return
