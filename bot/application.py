@@ -66,15 +66,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
     if store is None:
         store = SqliteStateStore(settings.state_path, ttl_seconds=settings.conversation_ttl_hours * 3600)
     intake = Intake()
-    updates_request = UpdatesRequest(
-        intake,
-        store,
-        connection_pool_size=1,
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        write_timeout=timeout,
-        pool_timeout=timeout,
-    )
+    updates_request = getupdates_request(intake, store, timeout)
     builder = (
         Application.builder()
         .token(settings.token)
@@ -163,6 +155,25 @@ async def queue_unstarted(application: Application) -> None:
         queued += 1
     if queued:
         logger.info("answering %d update(s) received before the restart and not yet answered", queued)
+
+
+def getupdates_request(intake: Intake, store: StateStore, timeout: float) -> UpdatesRequest:
+    """The connection getUpdates goes through (update_parsing.py), with room for two connections.
+
+    Stopping cancels the long poll, and a poll cancelled just after its connection was opened
+    leaves httpcore's pool holding that connection for good (never sent on, never closed). With
+    room for one, the last getUpdates, which confirms the batch taken, then waited the whole
+    request time-out and failed: a stop took over 10 s (CI saw it once in about 100 stops).
+    """
+    return UpdatesRequest(
+        intake,
+        store,
+        connection_pool_size=2,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=timeout,
+    )
 
 
 async def post_shutdown(application: Application) -> None:

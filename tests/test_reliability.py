@@ -3,6 +3,8 @@ start-up, and SIGTERM in the middle of answering. In every case no reply is lost
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -14,8 +16,10 @@ import pytest
 from bot_api_server import TOKEN, FakeBotApi, text_message
 from running_bot import RunningBot, ask_and_wait, free_port
 
-from article_bot.bot.intake import INTAKE_LIMIT
+from article_bot.bot.application import getupdates_request
+from article_bot.bot.intake import INTAKE_LIMIT, Intake
 from article_bot.bot.settings import settings_from
+from article_bot.bot.sqlite_store import SqliteStateStore
 
 ARTICLE_BOT = Path(os.sys.executable).with_name("article-bot")  # type: ignore[attr-defined]
 
@@ -179,6 +183,36 @@ def test_stop_during_start_up_retries_returns_promptly(engine, tmp_path):
     bot.stop()
     assert time.monotonic() - started < 5  # not after the whole backoff
     assert not bot.thread.is_alive() and not bot.application.running
+
+
+def test_a_long_poll_cancelled_at_any_moment_leaves_room_for_the_poll_that_confirms(api, tmp_path):
+    # Stopping cancels the long poll and then polls once more to confirm what was taken. CI once
+    # saw that last poll wait its whole time-out (the stop took over 10 s): the long poll had been
+    # cancelled just after its connection was opened. Here it is cancelled after every number of
+    # event-loop turns in turn, so that each moment of the request is hit.
+    store = SqliteStateStore(tmp_path / "state.sqlite3", ttl_seconds=3600)
+    url = f"{api.base_url}{TOKEN}/getUpdates"
+
+    async def cancel_then_confirm(turns: int) -> int:
+        request = getupdates_request(Intake(), store, timeout=1)
+        await request.initialize()
+        try:
+            poll = asyncio.create_task(request.do_request(f"{url}?timeout=5", "POST"))
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            poll.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poll
+            status, _ = await request.do_request(url, "POST")
+            return status
+        finally:
+            await request.shutdown()
+
+    try:
+        for turns in range(60):
+            assert asyncio.run(cancel_then_confirm(turns)) == 200, f"cancelled after {turns} turns"
+    finally:
+        store.close()
 
 
 def test_polling_takes_no_more_updates_than_the_bot_is_about_to_answer(api, start_bot):
