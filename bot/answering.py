@@ -15,7 +15,7 @@ from collections.abc import Hashable
 from telegram import Message, Update
 from telegram.constants import ChatAction, ChatID
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from ..index.engine import Engine
 from ..index.model import Answer, Conversation, Turn
@@ -36,8 +36,20 @@ ANONYMOUS_SENDERS = frozenset({ChatID.ANONYMOUS_ADMIN, ChatID.SERVICE_CHAT, Chat
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Answer question in the update's chat, within its conversation, and remember the answer."""
     runtime = runtime_of(context)
+    sender = sender_key(update)
+    verdict = runtime.throttle.check(sender)
+    try:
+        await _answer_within_limit(update, context, question, verdict)
+    except ApplicationHandlerStop:  # answered before (re-delivered): it does not count again
+        runtime.throttle.refund(sender, verdict)
+        raise
+
+
+async def _answer_within_limit(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, verdict: Verdict
+) -> None:
+    runtime = runtime_of(context)
     message = message_of(update)
-    verdict = runtime.throttle.check(sender_key(update))
     if verdict is not Verdict.ANSWER:
         await claim_first(update, context)
         if verdict is Verdict.WARN:

@@ -47,6 +47,16 @@ class QuestionThrottle:
         self._warned.add(sender)
         return Verdict.WARN
 
+    def refund(self, sender: Hashable, verdict: Verdict) -> None:
+        """Take back the question check() just recorded for sender with verdict (it turned out to
+        be one answered before, delivered again): a repeat costs the sender nothing."""
+        if verdict is Verdict.ANSWER:
+            asked = self._asked.get(sender)
+            if asked:
+                asked.pop()
+        elif verdict is Verdict.WARN:
+            self._warned.discard(sender)
+
     def __len__(self) -> int:
         return len(self._asked)
 

@@ -44,3 +44,14 @@ def test_typing_is_shown_once_per_chat_in_five_seconds_and_the_table_stays_small
     clock.now += 6
     assert typing.due(1, 0)
     assert len(typing) == 1
+
+
+def test_a_refunded_question_does_not_count():
+    throttle = QuestionThrottle(per_minute=1, clock=lambda: 0.0)
+    assert throttle.check("ann") is Verdict.ANSWER
+    assert throttle.check("ann") is Verdict.WARN
+    throttle.refund("ann", Verdict.WARN)
+    assert throttle.check("ann") is Verdict.WARN  # warned again: the refunded warning was never sent
+    throttle.refund("ann", Verdict.WARN)
+    throttle.refund("ann", Verdict.ANSWER)
+    assert throttle.check("ann") is Verdict.ANSWER

@@ -100,3 +100,28 @@ def test_bad_requests_are_refused_and_the_bot_keeps_serving(api, webhook, body, 
 def test_only_post_is_accepted_on_the_webhook_path(api, webhook):
     assert request(webhook, "GET", "/telegram-hook")[0] == 405
     still_answers(api, webhook)
+
+
+def test_a_question_delivered_again_does_not_count_against_the_rate_limit(api, start_bot):
+    # Telegram sends an update again when it did not get the 200; the repeat is not answered, and
+    # must not use up the sender's questions either (limit 2: the third would be refused).
+    port = free_port()
+    start_bot(
+        WEBHOOK_URL="https://bot.example.test/telegram-hook",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        RATE_LIMIT_PER_MINUTE="2",
+    )
+    api.wait_for(lambda: api.calls("setWebhook"))
+    first = json.dumps(api.update("message", text_message("Who is Carlos Mesa?"))).encode()
+    assert post_update(port, first) == 200
+    api.wait_sent(PRIVATE, 1)
+    for _ in range(2):
+        assert post_update(port, first) == 200
+    second = api.update("message", text_message("Who is Luis Almagro?"))
+    assert post_update(port, json.dumps(second).encode()) == 200
+
+    sent = api.wait_sent(PRIVATE, 2)
+    assert len(sent) == 2
+    assert "Sources" in sent[1].result["text"] and "Almagro" in sent[1].result["text"]
