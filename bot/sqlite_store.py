@@ -2,9 +2,10 @@
 
 Writes go through one writer thread that commits whatever has queued up in one transaction
 (group commit), so the event loop never waits on the disk and a burst of answers costs a few
-transactions, not one each. The writes of one turn of the event loop are handed to the thread
-together, and an answer's conversation and its update's claim are one write (state_store.py):
-each time the thread wakes it takes the GIL from the event loop, which waits meanwhile.
+transactions, not one each. Each time the thread wakes it takes the GIL from the event loop,
+which waits meanwhile; so writes are handed to it together (those of one turn of the event loop,
+or of 20 ms while earlier ones are outstanding: `_hand_over`), and an answer's conversation and
+its update's claim are one write (state_store.py).
 
 Reads are point lookups by primary key on a second connection, which WAL lets run beside the
 writer; they take microseconds. synchronous=NORMAL: a committed transaction survives the bot
