@@ -47,6 +47,7 @@ class Tuning:
     passage_weight: float = 0.5  # how much a sentence's passage score adds to its own
     max_answer_chars: int = 560  # two sentences only while they fit (the scorer allows 600)
     candidates: int = 12  # sentences the ranker weighs (the ranker was trained on 12)
+    nearest: int = 2  # ... and these sentences nearest the question in meaning, if not among them
     threshold: float | None = None  # quote from this probability on; None: the ranker's own
     threshold_doubtful: float | None = None  # ... when it lacks what is asked (see rank.decide)
     threshold_second: float | None = None  # add a second sentence from this probability on
@@ -163,10 +164,18 @@ class Engine:
 
     def candidates(self, query: Query) -> tuple[list[Hit], list[float]]:
         """Return the candidate sentences for a query and how close each is to it in meaning."""
-        hits = self.retriever.search(query, k=self.tuning.candidates) if query.has_content else []
-        if not hits:
+        if not query.has_content:
             return [], []
         question = question_encoder().encode([query.text])[0]
+        nearest: list[int] = []
+        if self.tuning.nearest and len(self.vectors):
+            everywhere = self.vectors @ question
+            count = min(self.tuning.nearest, len(everywhere))
+            top = np.argpartition(-everywhere, count - 1)[:count]
+            nearest = [int(s_id) for s_id in sorted(top, key=lambda s_id: -everywhere[s_id])]
+        hits = self.retriever.search(query, k=self.tuning.candidates, extra=nearest)
+        if not hits:
+            return [], []
         closeness = self.vectors[[hit.sentence_id for hit in hits]] @ question
         return hits, [float(value) for value in closeness]
 

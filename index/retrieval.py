@@ -94,8 +94,9 @@ class Retriever:
         """Return the BM25 score of each passage matching the query, by passage index."""
         return self._group_scores(self.passage_index, query.groups, None)
 
-    def search(self, query: Query, k: int = 5) -> list[Hit]:
-        """Return up to k sentences best matching the query, best first; empty if nothing matches."""
+    def search(self, query: Query, k: int = 5, extra: Sequence[int] = ()) -> list[Hit]:
+        """Return up to k sentences best matching the query, best first, then those of the sentence
+        ids extra that are not among them (in extra's order); empty if nothing matches."""
         passage_scores = self._group_scores(self.passage_index, query.groups, None)
         ranked = sorted(passage_scores.items(), key=lambda item: (-item[1], item[0]))
         top = ranked[: self.candidate_passages]
@@ -110,6 +111,8 @@ class Retriever:
                 self._first_sentence[p_index] + len(self.passages[p_index].sentences),
             )
         ]
+        known = set(sentence_ids)
+        sentence_ids += [s_id for s_id in dict.fromkeys(extra) if s_id not in known]
         sentence_scores = self._group_scores(self.sentence_index, query.groups, sentence_ids)
         # A passage's score joins its sentences' in proportion, scaled to the best sentence's.
         passage_scale = self.passage_weight * _scale(sentence_scores) / best_passage
@@ -118,7 +121,7 @@ class Retriever:
             p_index, s_index = self._sentence_owner[s_id]
             score = (
                 sentence_scores.get(s_id, 0.0)
-                + passage_scale * passage_scores[p_index]
+                + passage_scale * passage_scores.get(p_index, 0.0)
                 + self._name_bonus(query, s_id)
             )
             hits.append(
@@ -134,7 +137,10 @@ class Retriever:
                 )
             )
         hits.sort(key=lambda hit: (-hit.score, hit.passage.id, hit.sentence))
-        return hits[:k]
+        best = hits[:k]
+        chosen = {hit.sentence_id for hit in best}
+        by_id = {hit.sentence_id: hit for hit in hits}
+        return best + [by_id[s_id] for s_id in dict.fromkeys(extra) if s_id not in chosen]
 
     def _missing_entities(self, query: Query, s_id: int, p_index: int) -> tuple[str, ...]:
         """Return the names asked about that the passage never mentions."""
