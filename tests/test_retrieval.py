@@ -36,6 +36,23 @@ def test_exact_ranking_of_the_candidates():
     ]
 
 
+def test_sentences_given_as_extra_follow_the_best_ones_once_each():
+    # The engine passes the sentences nearest the question in meaning: they are weighed too,
+    # even if BM25 would not rank them, and never twice.
+    query = build_query(read_question("silver prices"))
+    texts = {hit.sentence_id: hit.text for hit in RETRIEVER.search(query, k=10)}
+    first = RETRIEVER.search(query, k=1)[0]
+    unmatched = next(f for f in RETRIEVER.facts if f.text == "Miners then moved to El Alto.")
+    unmatched_id = RETRIEVER.facts.index(unmatched)
+    assert unmatched_id not in texts  # shares no word with the question
+    hits = RETRIEVER.search(query, k=1, extra=[first.sentence_id, unmatched_id, unmatched_id])
+    assert [hit.text for hit in hits] == [
+        "Silver prices rose again in 2011.",
+        "Miners then moved to El Alto.",
+    ]
+    assert hits[1].score < hits[0].score
+
+
 def test_nothing_matching_means_no_hits():
     assert RETRIEVER.search(build_query(read_question("Who won the football match?"))) == []
     assert RETRIEVER.search(build_query(read_question(""))) == []
