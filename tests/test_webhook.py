@@ -15,17 +15,23 @@ SECRET = "s3cret-Token_1"
 PRIVATE = ALICE["id"]
 
 
-@pytest.fixture
-def webhook(api, start_bot):
+def start_webhook(api, start_bot, **environment: str) -> int:
+    """Start the bot in webhook mode on a free local port (and environment); return the port."""
     port = free_port()
     start_bot(
         WEBHOOK_URL="https://bot.example.test/telegram-hook",
         WEBHOOK_SECRET=SECRET,
         WEBHOOK_LISTEN="127.0.0.1",
         WEBHOOK_PORT=str(port),
+        **environment,
     )
     api.wait_for(lambda: api.calls("setWebhook"))
     return port
+
+
+@pytest.fixture
+def webhook(api, start_bot):
+    return start_webhook(api, start_bot)
 
 
 def request(port: int, method: str, path: str, body: bytes = b"", headers=None):
@@ -105,15 +111,7 @@ def test_only_post_is_accepted_on_the_webhook_path(api, webhook):
 def test_a_question_delivered_again_does_not_count_against_the_rate_limit(api, start_bot):
     # Telegram sends an update again when it did not get the 200; the repeat is not answered, and
     # must not use up the sender's questions either (limit 2: the third would be refused).
-    port = free_port()
-    start_bot(
-        WEBHOOK_URL="https://bot.example.test/telegram-hook",
-        WEBHOOK_SECRET=SECRET,
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-        RATE_LIMIT_PER_MINUTE="2",
-    )
-    api.wait_for(lambda: api.calls("setWebhook"))
+    port = start_webhook(api, start_bot, RATE_LIMIT_PER_MINUTE="2")
     first = json.dumps(api.update("message", text_message("Who is Carlos Mesa?"))).encode()
     assert post_update(port, first) == 200
     api.wait_sent(PRIVATE, 1)
