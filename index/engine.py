@@ -167,17 +167,10 @@ class Engine:
         if not query.has_content:
             return [], []
         question = question_encoder().encode([query.text])[0]
-        nearest: list[int] = []
-        if self.tuning.nearest and len(self.vectors):
-            everywhere = self.vectors @ question
-            count = min(self.tuning.nearest, len(everywhere))
-            top = np.argpartition(-everywhere, count - 1)[:count]
-            nearest = [int(s_id) for s_id in sorted(top, key=lambda s_id: -everywhere[s_id])]
-        hits = self.retriever.search(query, k=self.tuning.candidates, extra=nearest)
-        if not hits:
-            return [], []
-        closeness = self.vectors[[hit.sentence_id for hit in hits]] @ question
-        return hits, [float(value) for value in closeness]
+        closeness = self.vectors @ question  # of every sentence
+        nearest = np.argsort(-closeness, kind="stable")[: self.tuning.nearest]
+        hits = self.retriever.search(query, k=self.tuning.candidates, extra=[int(s) for s in nearest])
+        return hits, [float(closeness[hit.sentence_id]) for hit in hits]
 
     def weigh(self, query: Query) -> Weighing:
         """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
