@@ -157,9 +157,13 @@ def _too_large(path: Path, max_bytes: int, size: int | None = None) -> str:
     return f"{path}: too large for an article: {actual}over the limit of {max_bytes:,} bytes"
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_article(text: str, slug: str, path: str = "") -> Article:
     """Parse Markdown text into an Article; raise ContentError when it has no paragraphs."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _LONE_SURROGATE.sub("\ufffd", text)  # half a character: no file or message can hold it
     meta, text = _split_front_matter(text)
     blocks = _blocks(_drop_hidden(text))
     title = _clean_inline(meta.get("title", "")) or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from article_bot.bot.texts import answer_json, reply_text
@@ -127,6 +127,7 @@ def test_any_conversation_gets_consistent_answers(engine, conversation):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(content=st.one_of(any_text, article_like), question=questions)
+@example(content="\ud800", question="")  # half a character (a lone surrogate) for content
 def test_any_content_loads_or_fails_with_content_error_and_answers(content, question):
     try:
         article = parse_article(content, slug="generated")
