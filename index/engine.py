@@ -166,7 +166,7 @@ class Engine:
         """Return the candidate sentences for a query and how close each is to it in meaning."""
         if not query.has_content:
             return [], []
-        question = question_encoder().encode([query.text])[0]
+        question = question_encoder().encode([query.standalone])[0]
         closeness = self.vectors @ question  # of every sentence
         nearest = np.argsort(-closeness, kind="stable")[: self.tuning.nearest]
         hits = self.retriever.search(query, k=self.tuning.candidates, extra=[int(s) for s in nearest])
@@ -197,7 +197,9 @@ class Engine:
         # Whom the answer is about: the names asked about, else the first names it quotes.
         entities = list(query.entities) or subjects(chosen)
         terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
-        return Turn(terms=terms, entities=entities, article=self._turn_article(chosen, conversation))
+        names = [query.referred] if query.referred else [_unpossessed(n) for n in query.question.named]
+        article = self._turn_article(chosen, conversation)
+        return Turn(terms=terms, entities=entities, article=article, names=names)
 
     # Routing: with several articles, a question is answered within one of them, by the engine
     # of that article alone (so that it answers as it would if the article were the only one),
@@ -325,3 +327,8 @@ class Engine:
 
 def _given(value: float | None, default: float) -> float:
     return default if value is None else value
+
+
+def _unpossessed(name: str) -> str:
+    """Return a name as written without its possessive: "Arce's" is "Arce"."""
+    return name[:-2] if name.endswith(("'s", "\u2019s")) else name

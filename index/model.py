@@ -70,6 +70,7 @@ class Turn:
     terms: list[str]
     entities: list[str]
     article: str = ""  # the slug of the article the answer quoted ("": none yet)
+    names: list[str] = field(default_factory=list)  # the names asked about, as written
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,11 @@ LIGHT_VERBS = frozenset(
     becomes became go goes went gone come comes came put puts seem seems seemed try tries tried
     mean means meant""".split()
 )
+
+
+# The pronouns a follow-up's name can stand in for ("her" taken as "her party", not "met her").
+_POSSESSIVE = re.compile(r"\b(?:his|her|their|its)\b", re.IGNORECASE)
+_PERSONAL = re.compile(r"\b(?:he|him|she|they|them|it)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,20 @@ class Query:
     groups: tuple[TermGroup, ...]
     entities: tuple[str, ...]  # the question's names, or those a follow-up refers back to
     asked_terms: frozenset[str]  # the terms of the groups the question itself asks about
+    referred: str = ""  # whom its pronoun stands for: the previous turn's name, as written
+
+    @property
+    def standalone(self) -> str:
+        """Return the question as it would be asked on its own: its first pronoun replaced by
+        whom it stands for ("What did he do?" after "Who is Luis Almagro?": "What did Luis
+        Almagro do?"), or that name added when no pronoun can take it ("What did that cost?")."""
+        if not self.referred:
+            return self.text
+        possessive, replaced = _POSSESSIVE.subn(f"{self.referred}'s", self.text, count=1)
+        if replaced:
+            return possessive
+        personal, replaced = _PERSONAL.subn(self.referred, self.text, count=1)
+        return personal if replaced else f"{self.text} ({self.referred})"
 
     @property
     def text(self) -> str:
@@ -80,19 +100,25 @@ def build_query(
     groups = _expand_acronyms(groups, list(acronyms))
     asked_terms = frozenset(term for group in groups for term in group.terms)
     entities = list(question.entities)
+    referred = ""
     has_pronoun = question.has_pronoun
     if previous is not None and (has_pronoun or len(groups) <= 1 or not entities):
         carried = _context_groups(previous, asked_terms, bool(entities), has_pronoun, known)
         if not groups and has_pronoun:
             # "What did he do?": all it asks is about whom the last question was.
             carried = [TermGroup(g.surface, g.alternatives) for g in carried if g.weight > 0.5]
-            entities.extend(g.surface for g in carried)
+        if has_pronoun:
+            names = [g.surface for g in carried if g.asked]
+            entities.extend(names)
+            referred = previous.names[0] if previous.names else " ".join(names)
         groups.extend(carried)
+        asked_terms = frozenset(term for group in groups if group.asked for term in group.terms)
     return Query(
         question=question,
         groups=tuple(groups),
         entities=tuple(dict.fromkeys(entities)),
         asked_terms=asked_terms,
+        referred=referred,
     )
 
 
@@ -135,7 +161,11 @@ def _context_groups(
 ) -> list[TermGroup]:
     """Carry the previous turn's subject into a follow-up that refers back to it."""
     carried: list[TermGroup] = []
-    if has_pronoun or not has_entities:
+    if has_pronoun:
+        # The pronoun stands for the previous subject: asked about as if named, even where the
+        # article never names it ("What about Obama?" "When was he born?" is not "When born?").
+        carried.extend(TermGroup(term, ((term,),)) for term in previous.entities if term not in asked)
+    elif not has_entities:
         for term in previous.entities:
             if term not in asked and known(term):
                 carried.append(TermGroup(term, ((term,),), weight=0.6, asked=False))

@@ -199,7 +199,7 @@ def _article_signals(query: Query, retriever: Retriever) -> list[float]:
     asked = [g for g in query.groups if g.asked]
     knows = retriever.knows
     unknown = sum(1 for g in asked if not any(knows(t) for t in g.terms))
-    names = query.question.entities
+    names = query.question.entities or query.entities  # a follow-up's: whom its pronoun means
     return [
         _share(asked, knows, retriever),
         _share(_predicate(query), knows, retriever),

@@ -52,14 +52,34 @@ def test_a_hyphenated_word_matches_its_parts_or_the_whole():
     assert query.groups[0].alternatives == (("start",), ("restart",))
 
 
-def test_a_follow_up_with_a_pronoun_borrows_the_previous_subject():
-    previous = Turn(terms=["carlo", "mesa"], entities=["carlo", "mesa"])
+def test_a_pronoun_stands_for_the_previous_subject_as_if_it_were_named():
+    previous = Turn(terms=["carlo", "mesa"], entities=["carlo", "mesa"], names=["Carlos Mesa"])
 
     query = build_query(read_question("What share of the vote did he get?"), previous=previous)
 
-    carried = [g for g in query.groups if not g.asked]
-    assert [g.alternatives[0][0] for g in carried] == ["carlo", "mesa"]
-    assert all(g.weight < 1 for g in carried)
+    carried = [g for g in query.groups if g.alternatives[0][0] in ("carlo", "mesa")]
+    assert len(carried) == 2 and all(g.asked and g.weight == 1.0 for g in carried)
+    assert query.entities == ("carlo", "mesa")
+    assert {"carlo", "mesa"} <= query.asked_terms
+    assert query.standalone == "What share of the vote did Carlos Mesa get?"
+
+
+def test_a_possessive_pronoun_becomes_the_name_s():
+    previous = Turn(terms=["almagro"], entities=["almagro"], names=["Luis Almagro"])
+
+    query = build_query(read_question("What did his organization publish?"), previous=previous)
+
+    assert query.standalone == "What did Luis Almagro's organization publish?"
+
+
+def test_a_follow_up_asks_about_a_name_the_article_never_mentions():
+    previous = Turn(terms=["obama"], entities=["obama"], names=["Obama"])
+
+    query = build_query(
+        read_question("When was he elected?"), previous=previous, known=lambda term: term != "obama"
+    )
+
+    assert [g.alternatives[0] for g in query.groups if g.asked] == [("elect",), ("obama",)]
 
 
 def test_a_question_with_its_own_names_and_no_pronoun_borrows_no_names():

@@ -14,7 +14,7 @@ import pytest
 from article_bot.bot.chat_state import ChatState, state_from_json, state_to_json, turn_from_json
 from article_bot.index.content import default_content_path, load_article, load_articles
 from article_bot.index.engine import Engine
-from article_bot.index.model import Answer, Conversation
+from article_bot.index.model import Answer, Conversation, Turn
 
 SQUAD = Path(__file__).resolve().parents[1] / "eval" / "squad" / "content"
 BOLIVIA = "coup-regime-in-bolivia-concedes-electoral-victory-to-mas"
@@ -132,6 +132,15 @@ def test_the_article_of_a_turn_is_stored_and_older_rows_still_read():
     assert state.conversation.turns[0].article == ""
     state.conversation.turns[0].article = "normans"
     assert state_from_json(state_to_json(state)).conversation.turns[0].article == "normans"
+
+
+def test_the_names_of_a_turn_are_stored_and_rows_without_them_still_read():
+    older = turn_from_json('{"terms":["vote"],"entities":["mesa"],"article":""}')
+    assert older is not None and older.names == []
+
+    state = ChatState()
+    state.conversation.turns.append(Turn(terms=["vote"], entities=["mesa"], names=["Carlos Mesa"]))
+    assert state_from_json(state_to_json(state)).conversation.turns[0].names == ["Carlos Mesa"]
 
 
 def test_a_reply_to_an_answer_follows_up_in_that_answers_article(library):

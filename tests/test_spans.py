@@ -115,7 +115,7 @@ def test_no_span_for_abstentions_names_or_what_and_why_questions(engine, questio
 
 def test_a_follow_up_gets_its_span_too(engine):
     conversation = Conversation()
-    engine.ask("Who is Evo Morales?", conversation)
+    engine.ask("What about Morales?", conversation)
     answer = engine.ask("When was he conscripted?", conversation)
     assert answer.span is not None
     assert answer.text[answer.span[0] : answer.span[1]] == "1978"

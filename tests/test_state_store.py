@@ -68,7 +68,8 @@ def test_rows_are_json_not_pickle_and_the_files_are_private(path):
     run(store.save(ChatKey(5), state_with("mesa")))
     try:
         [(text,)] = sqlite3.connect(path).execute("SELECT state FROM chats").fetchall()
-        assert text == '{"turns":[{"terms":["vote"],"entities":["mesa"],"article":""}],"refused":false}'
+        turn = '{"terms":["vote"],"entities":["mesa"],"article":"","names":[]}'
+        assert text == '{"turns":[' + turn + '],"refused":false}'
         for file in (path, path.with_name(path.name + "-wal")):
             assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
     finally:
