@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .analysis import Token
+from .cues import MONTH_OR_DAY
 from .facts import MAX_QUOTE_CHARS, SentenceFacts
 from .model import Answer, Article, Citation
 from .query import Query
@@ -79,14 +80,28 @@ def quote(chosen: Sequence[tuple[Hit, Excerpt]]) -> Answer:
     return Answer(text=" ".join(parts), abstained=False, citations=tuple(citations))
 
 
-def subjects(chosen: Sequence[tuple[Hit, Excerpt]], limit: int = 3) -> list[str]:
-    """Return whom a quote is about: the terms of its first names, past the capital of its first
-    word (what a follow-up's "he" or "it" may refer to)."""
+def subjects(chosen: Sequence[tuple[Hit, Excerpt]], limit: int = 3) -> list[tuple[Token, ...]]:
+    """Return whom a quote is about: its first names (runs of capitalised words past its first
+    word, months and days left out), limit words in all (what a follow-up's "he" or "it" may
+    refer to)."""
     said: list[Token | None] = []
     for _, quoted in _in_article_order(chosen):
         said.extend(quoted.tokens)
         said.append(None)  # its [n] marker: a number, never a name
-    return [t.term for t in said[1:] if t is not None and t.capitalized and not t.stop][:limit]
+    names: list[list[Token]] = [[]]
+    for token in said[1:]:
+        if token is not None and token.capitalized and not token.stop and not is_calendar(token.surface):
+            if sum(map(len, names)) == limit:
+                break
+            names[-1].append(token)
+        elif names[-1]:
+            names.append([])
+    return [tuple(name) for name in names if name]
+
+
+def is_calendar(word: str) -> bool:
+    """Return whether a capitalised word is a month's or a day's: a time, not whom "he" means."""
+    return bool(MONTH_OR_DAY.fullmatch(word.lower()))
 
 
 def _in_article_order(chosen: Sequence[tuple[Hit, Excerpt]]) -> list[tuple[Hit, Excerpt]]:

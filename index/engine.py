@@ -22,7 +22,7 @@ import numpy as np
 
 from . import spans
 from .analysis import Acronym, find_acronyms, terms
-from .answer import Excerpt, abstain, excerpt, quote, subjects
+from .answer import Excerpt, abstain, excerpt, is_calendar, quote, subjects
 from .content import load_articles
 from .direct import about_article, define_acronym, small_talk
 from .embed import question_encoder
@@ -194,10 +194,17 @@ class Engine:
         )
 
     def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> Turn:
-        # Whom the answer is about: the names asked about, else the first names it quotes.
-        entities = list(query.entities) or subjects(chosen)
-        terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
+        # Whom the answer is about: the names asked about, else the first names it quotes (a
+        # month is no one: after "What happened in February 2016?", "he" is whom it quotes).
+        calendar = {t.term for word, tokens in query.question.content if is_calendar(word) for t in tokens}
+        entities = [term for term in query.entities if term not in calendar]
         names = [query.referred] if query.referred else [_unpossessed(n) for n in query.question.named]
+        names = [name for name in names if not is_calendar(name)]
+        if not entities:
+            quoted = subjects(chosen)
+            entities = [token.term for name in quoted for token in name]
+            names = [" ".join(token.surface for token in name) for name in quoted]
+        terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
         article = self._turn_article(chosen, conversation)
         return Turn(terms=terms, entities=entities, article=article, names=names)
 

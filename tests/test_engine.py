@@ -10,6 +10,7 @@ import pytest
 from article_bot.index.content import parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.model import Answer, Conversation
+from article_bot.index.question import read_question
 
 
 @pytest.fixture
@@ -254,12 +255,7 @@ def test_questions_about_the_article_itself_are_answered_from_its_metadata(quest
             "publishing a report",
             marks=pytest.mark.xfail(strict=True, reason="the ranker's probability is under its threshold"),
         ),
-        pytest.param(
-            "What happened in February 2016?",
-            "What did he do with the result?",
-            "disregarded",
-            marks=pytest.mark.xfail(strict=True, reason="0.085, under the answering threshold (0.165)"),
-        ),
+        ("What happened in February 2016?", "What did he do with the result?", "disregarded"),
         ("Who is Carlos Mesa?", "What did he do?", "Mesa"),
         pytest.param(
             "Who is Evo Morales?",
@@ -291,6 +287,16 @@ def test_a_follow_up_about_what_the_article_never_says_gets_no_answer(context, f
     ask(context, conversation)
 
     assert ask(follow_up, conversation).abstained
+
+
+def test_after_a_question_naming_only_a_month_a_pronoun_means_whom_the_answer_names(engine):
+    conversation = Conversation()
+
+    engine.ask("What happened in February 2016?", conversation)  # "In February 2016, Morales lost..."
+
+    assert conversation.last.names == ["Morales"]
+    follow_up = engine.query(read_question("What did he do with the result?"), conversation)
+    assert follow_up.standalone == "What did Morales do with the result?"
 
 
 def test_a_pronoun_alone_means_nothing_without_a_conversation(ask):
