@@ -43,7 +43,7 @@ def cited_labels(answer: Answer) -> list[str]:
             "false allegations",
             "¶3",
             marks=pytest.mark.xfail(
-                strict=True, reason="0.161, just under the answering threshold (0.165); as 'the OAS', 0.351"
+                strict=True, reason="0.116, under the answering threshold (0.155); as 'the OAS', 0.398"
             ),
         ),
         ("Who is Jeanine Anez?", "Jeanine Áñez", "¶3"),
@@ -56,7 +56,7 @@ def cited_labels(answer: Answer) -> list[str]:
             "¶9",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="under the answering threshold of the 40%-abstained operating point (0.165)",
+                reason="under the answering threshold of the 40%-abstained operating point (0.155)",
             ),
         ),
         (
@@ -80,14 +80,7 @@ def test_answers_quote_the_article_and_cite_the_passage(question, expected, pass
     [
         ("what did the oas do", "The OAS played a crucial role"),  # an acronym in lower case
         ("Why did the coup happen?", "in response to fears"),  # a reason, not any mention
-        pytest.param(
-            "What happened to poverty after 2014?",
-            "drop in poverty effectively stopped in 2015",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="under the answering threshold of the 40%-abstained operating point (0.165)",
-            ),
-        ),
+        ("What happened to poverty after 2014?", "drop in poverty effectively stopped in 2015"),
         ("What does the article say about Chile?", "Chile and Ecuador"),
         ("What does the US want from Bolivia?", "lithium"),  # "want" is said otherwise
     ],
@@ -180,9 +173,6 @@ def test_a_first_name_shared_with_someone_else_is_not_an_answer(ask):
     assert "Camacho" not in answer.text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="under the answering threshold of the 40%-abstained operating point (0.165)"
-)
 def test_the_share_of_the_vote_asked_for_is_answered(ask):
     assert "52.4 percent" in ask("What percentage of the vote did Luis Arce receive?").text
 
