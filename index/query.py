@@ -56,10 +56,11 @@ class Query:
         Almagro do?"), or that name added when no pronoun can take it ("What did that cost?")."""
         if not self.referred:
             return self.text
-        possessive, replaced = _POSSESSIVE.subn(f"{self.referred}'s", self.text, count=1)
+        # Replaced by functions: a name is text, never a template (a backslash in it stays one).
+        possessive, replaced = _POSSESSIVE.subn(lambda _: f"{self.referred}'s", self.text, count=1)
         if replaced:
             return possessive
-        personal, replaced = _PERSONAL.subn(self.referred, self.text, count=1)
+        personal, replaced = _PERSONAL.subn(lambda _: self.referred, self.text, count=1)
         return personal if replaced else f"{self.text} ({self.referred})"
 
     @property

@@ -72,6 +72,17 @@ def test_a_possessive_pronoun_becomes_the_name_s():
     assert query.standalone == "What did Luis Almagro's organization publish?"
 
 
+def test_a_name_standing_for_a_pronoun_is_taken_as_text_whatever_it_holds():
+    previous = Turn(terms=["foo"], entities=["foo"], names=[r"Foo\1 \g<0>"])
+
+    assert build_query(read_question("What did he do?"), previous=previous).standalone == (
+        r"What did Foo\1 \g<0> do?"
+    )
+    assert build_query(read_question("What is his job?"), previous=previous).standalone == (
+        r"What is Foo\1 \g<0>'s job?"
+    )
+
+
 def test_a_follow_up_asks_about_a_name_the_article_never_mentions():
     previous = Turn(terms=["obama"], entities=["obama"], names=["Obama"])
 
