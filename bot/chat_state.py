@@ -76,4 +76,10 @@ def turn_from_data(data: Any) -> Turn:
     """Return a Turn from its decoded JSON object; raise TypeError if it is not one."""
     if not isinstance(data, dict):
         raise TypeError("a turn is a JSON object")
-    return Turn(**data)
+    turn = Turn(**data)
+    words = (turn.terms, turn.entities, turn.names)
+    if not all(isinstance(w, list) and all(isinstance(x, str) for x in w) for w in words):
+        raise TypeError("a turn's terms, entities and names are lists of strings")
+    if not isinstance(turn.article, str):
+        raise TypeError("a turn's article is a string")
+    return turn

@@ -134,6 +134,20 @@ def test_the_article_of_a_turn_is_stored_and_older_rows_still_read():
     assert state_from_json(state_to_json(state)).conversation.turns[0].article == "normans"
 
 
+@pytest.mark.parametrize(
+    "turn",
+    [
+        '{"terms":["vote"],"entities":["mesa"],"names":[5]}',
+        '{"terms":["vote"],"entities":["mesa"],"names":"Carlos Mesa"}',
+        '{"terms":"vote","entities":["mesa"]}',
+        '{"terms":["vote"],"entities":["mesa"],"article":7}',
+    ],
+)
+def test_a_stored_turn_of_the_wrong_types_reads_as_a_fresh_conversation(turn):
+    assert turn_from_json(turn) is None
+    assert state_from_json('{"turns":[' + turn + '],"refused":true}').conversation.turns == []
+
+
 def test_the_names_of_a_turn_are_stored_and_rows_without_them_still_read():
     older = turn_from_json('{"terms":["vote"],"entities":["mesa"],"article":""}')
     assert older is not None and older.names == []
