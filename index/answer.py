@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .analysis import Token
-from .cues import MONTH_OR_DAY
+from .cues import is_calendar
 from .facts import MAX_QUOTE_CHARS, SentenceFacts
 from .model import Answer, Article, Citation
 from .query import Query
@@ -97,11 +97,6 @@ def subjects(chosen: Sequence[tuple[Hit, Excerpt]], limit: int = 3) -> list[tupl
         elif names[-1]:
             names.append([])
     return [tuple(name) for name in names if name]
-
-
-def is_calendar(word: str) -> bool:
-    """Return whether a capitalised word is a month's or a day's: a time, not whom "he" means."""
-    return bool(MONTH_OR_DAY.fullmatch(word.lower()))
 
 
 def _in_article_order(chosen: Sequence[tuple[Hit, Excerpt]]) -> list[tuple[Hit, Excerpt]]:

@@ -14,6 +14,14 @@ MONTH_OR_DAY = re.compile(
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
     r"|centur(?:y|ies)|decades?|years?|months?|weeks?|ago|spring|summer|autumn|winter|era|age)\b"
 )
+
+
+def is_calendar(word: str) -> bool:
+    """Return whether a word is a month's, a day's or another word of time ("February"): a time,
+    not whom a later "he" means."""
+    return bool(MONTH_OR_DAY.fullmatch(word.lower()))
+
+
 YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
 NUMBER_WORDS = frozenset(
     """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred

@@ -22,8 +22,9 @@ import numpy as np
 
 from . import spans
 from .analysis import Acronym, find_acronyms, terms
-from .answer import Excerpt, abstain, excerpt, is_calendar, quote, subjects
+from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
+from .cues import is_calendar
 from .direct import about_article, define_acronym, small_talk
 from .embed import question_encoder
 from .errors import ArticleBotError
