@@ -107,7 +107,7 @@ def build_query(
         carried = _context_groups(previous, asked_terms, bool(entities), has_pronoun, known)
         if not groups and has_pronoun:
             # "What did he do?": all it asks is about whom the last question was.
-            carried = [TermGroup(g.surface, g.alternatives) for g in carried if g.weight > 0.5]
+            carried = [g for g in carried if g.asked]
         if has_pronoun:
             names = [g.surface for g in carried if g.asked]
             entities.extend(names)
