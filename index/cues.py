@@ -22,6 +22,23 @@ def is_calendar(word: str) -> bool:
     return bool(MONTH_OR_DAY.fullmatch(word.lower()))
 
 
+# What a number answers when a question asks for it by name ("What is the population of La Paz?",
+# "What was the price of oil?"): a quantity, not a thing. AMOUNTS are sums of money.
+AMOUNTS = "price|cost|budget|salary|income|revenue|gdp|debt|fee|fees|wage|wages"
+MEASURES = (
+    "population|speed|velocity|height|length|temperature|distance|weight|mass|area|depth|width|"
+    "density|altitude|elevation|size|diameter|radius|volume|frequency|wavelength|capacity|"
+    "death toll|toll|rate|percentage|proportion|share|fraction|portion|number|amount|total|sum"
+)
+# "what is the (estimated) population of", "what was Bolivia's GDP", "what speed": the quantity
+# asked for by its name, right after "what" or after "what is" and a determiner or a possessive.
+QUANTITY_ASKED = re.compile(
+    r"\bwhat (?:(?:is|was|are|were) (?:(?:the|its|their|his|her|[\w.-]+(?:'s|'))\s+)?)?"
+    r"(?:(?:approximate|estimated|average|total|current|annual|maximum|minimum|overall) )?"
+    rf"(?P<quantity>{AMOUNTS}|{MEASURES})\b"
+)
+
+
 YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
 NUMBER_WORDS = frozenset(
     """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred

@@ -165,18 +165,25 @@ class Engine:
 
     def candidates(self, query: Query) -> tuple[list[Hit], list[float]]:
         """Return the candidate sentences for a query and how close each is to it in meaning."""
+        hits, closeness = self._candidates(query)
+        return hits, [float(closeness[hit.sentence_id]) for hit in hits]
+
+    def _candidates(self, query: Query) -> tuple[list[Hit], np.ndarray]:
+        """Return the candidate sentences for a query and how close every sentence is to it."""
         if not query.has_content:
-            return [], []
+            return [], np.zeros(0)
         question = question_encoder().encode([query.standalone])[0]
         closeness = self.vectors @ question  # of every sentence
         nearest = np.argsort(-closeness, kind="stable")[: self.tuning.nearest]
         hits = self.retriever.search(query, k=self.tuning.candidates, extra=[int(s) for s in nearest])
-        return hits, [float(closeness[hit.sentence_id]) for hit in hits]
+        return hits, closeness
 
     def weigh(self, query: Query) -> Weighing:
         """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
-        hits, closeness = self.candidates(query)
-        rows = features(hits, query, closeness, self.retriever)
+        hits, every = self._candidates(query)
+        closeness = [float(every[hit.sentence_id]) for hit in hits]
+        around = [_around(hit, every) for hit in hits]
+        rows = features(hits, query, closeness, self.retriever, around)
         excerpts = [excerpt(hit.facts, query) for hit in hits]
         probabilities = self.ranker.probabilities(rows)
         tuning, ranker = self.tuning, self.ranker
@@ -340,3 +347,11 @@ def _given(value: float | None, default: float) -> float:
 def _unpossessed(name: str) -> str:
     """Return a name as written without its possessive: "Arce's" is "Arce"."""
     return name[:-2] if name.endswith(("'s", "\u2019s")) else name
+
+
+def _around(hit: Hit, closeness: np.ndarray) -> tuple[float, float]:
+    """Return how close in meaning the sentences before and after a candidate, in its passage,
+    are to the question (0 where there is none)."""
+    before = float(closeness[hit.sentence_id - 1]) if hit.sentence > 0 else 0.0
+    last = hit.sentence == len(hit.passage.sentences) - 1
+    return before, 0.0 if last else float(closeness[hit.sentence_id + 1])

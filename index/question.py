@@ -21,9 +21,8 @@ PRONOUNS = frozenset(
 )
 
 _NUMBER_QUESTION = re.compile(
-    r"\bhow (?:many|much|long|old|far|large|big|high|tall|often)\b|\bwhat (?:percent|percentage|"
-    r"share|proportion|number|amount|fraction|portion|sum|total|rate|size|population)\b|"
-    r"\bpercent(?:age)?s?\b",
+    r"\bhow (?:many|much|long|old|far|large|big|high|tall|often|deep|wide|fast|heavy)\b|"
+    r"\bwhat percent\b|\bpercent(?:age)?s?\b"
 )
 _DATE_QUESTION = re.compile(
     r"^\s*when\b|\bwhen (?:did|was|were|is|does|do|will|had|has)\b|\b(?:what|which|in which|in what)"
@@ -155,7 +154,7 @@ def _read_words(
 
 def _answer_type(lowered: str) -> str | None:
     """Return the kind of answer a question (folded, lowercased) expects, when its wording says."""
-    if _NUMBER_QUESTION.search(lowered):
+    if _NUMBER_QUESTION.search(lowered) or cues.QUANTITY_ASKED.search(lowered):
         return "number"
     if _DATE_QUESTION.search(lowered):
         return "date"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -79,16 +80,31 @@ FEATURES = (
     "passage_predicate_coverage",  # the predicate's share in the candidate's passage
     "sentence_predicate_coverage",  # ... and in the sentence itself
     "says_nothing_of_what_it_is",  # asked "What is X?", it does not say what X is (a veto)
+    # The sentence in its place: an answer often follows the sentence that restates the question
+    # ("After complement proteins bind ..., they activate ..." then "This produces a catalytic
+    # cascade"). IDF-weighted shares of the asked groups, within the candidate's passage.
+    "previous_coverage",  # ... in the sentence before it (0 for a passage's first)
+    "with_previous_coverage",  # ... in that sentence and this one together
+    "next_coverage",  # ... in the sentence after it (0 for a passage's last)
+    "opens_referring",  # it opens by referring back: "This", "These proteins", "It", "Such"
+    "next_opens_referring",  # ... and the sentence after it does
+    "previous_closeness",  # cosine of the question and the sentence before it (0 for none)
+    "next_closeness",  # ... and the sentence after it
     *(f"asks_{kind or 'other'}" for kind in ANSWER_TYPES),
     *(f"says_{word}" for word in SAID_QUESTION_WORDS),
 )
 
 
 def features(
-    hits: Sequence[Hit], query: Query, closeness: Sequence[float], retriever: Retriever
+    hits: Sequence[Hit],
+    query: Query,
+    closeness: Sequence[float],
+    retriever: Retriever,
+    around: Sequence[tuple[float, float]] = (),
 ) -> list[list[float]]:
     """Describe each candidate (in retrieval order) by the signals in FEATURES; retriever holds
-    the article(s) the candidates come from."""
+    the article(s) the candidates come from, around how close in meaning the sentences before and
+    after each candidate are to the question (none given: 0)."""
     if not hits:
         return []
     predicate = _predicate(query)
@@ -96,7 +112,8 @@ def features(
     question = query.question
     best = hits[0]
     asked = query.asked_terms
-    asked_groups = sum(1 for group in query.groups if group.asked)
+    asked_list = [group for group in query.groups if group.asked]
+    asked_groups = len(asked_list)
     best_coverage = max(hit.sentence_coverage for hit in hits)
     best_closeness = max(closeness)
     second_share = hits[1].score / best.score if len(hits) > 1 else 0.0
@@ -157,6 +174,8 @@ def features(
             _share(predicate, _passage_terms(hit, retriever), retriever),
             _share(predicate, facts.term_set, retriever),
             not signal.says_what_it_is,
+            *_in_place(hit, asked_list, retriever),
+            *(around[rank] if around else (0.0, 0.0)),
         ]
         rows.append([float(value) for value in row] + kinds + says)
     return rows
@@ -192,6 +211,28 @@ def _passage_terms(hit: Hit, retriever: Retriever) -> frozenset[str]:
     return frozenset().union(
         *(f.term_set for f in retriever.facts[first : first + len(hit.passage.sentences)])
     )
+
+
+_REFERRING = re.compile(
+    r"(?:this|these|that|those|it|its|they|their|he|his|she|her|such|the latter)\b", re.IGNORECASE
+)
+
+
+def _in_place(hit: Hit, asked: Sequence[TermGroup], retriever: Retriever) -> list[float]:
+    """Return how the sentences around a candidate cover the question, and whether it opens by
+    referring back to the one before, and whether the next one does (FEATURES: previous_coverage
+    ... next_opens_referring)."""
+    facts = retriever.facts
+    before = facts[hit.sentence_id - 1].term_set if hit.sentence > 0 else frozenset()
+    last = hit.sentence == len(hit.passage.sentences) - 1
+    after = frozenset() if last else facts[hit.sentence_id + 1].term_set
+    return [
+        _share(asked, before, retriever) if before else 0.0,
+        _share(asked, before | hit.facts.term_set, retriever),
+        _share(asked, after, retriever) if after else 0.0,
+        float(bool(_REFERRING.match(hit.facts.folded))),
+        float(not last and bool(_REFERRING.match(facts[hit.sentence_id + 1].folded))),
+    ]
 
 
 def _article_signals(query: Query, retriever: Retriever) -> list[float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import cues
 from .analysis import STOPWORDS, stem
 from .question import Question
 
@@ -87,11 +88,10 @@ _NOT_NAMES = frozenset(
 # "American": an adjective ("a French version"), not who or where.
 _ADJECTIVE = re.compile(r"(?:ish|ese|ian|ean|can|ic|ch)$")
 _PLACE_NAMED = re.compile(r"\b(?:what|which) (?:country|city|town|place|region|state)\b")
-_AMOUNT_QUESTION = re.compile(r"\bhow much\b|\bwhat (?:amount|sum|price|cost)\b")
-_MEASURE_QUESTION = re.compile(
-    r"\bhow (?:long|old|far|large|big|high|tall|often|deep|wide|fast|heavy)\b|\bwhat (?:rate|size|"
-    r"population|fraction|portion|proportion)\b"
-)
+_AMOUNT_QUESTION = re.compile(r"\bhow much\b")
+_MEASURE_QUESTION = re.compile(r"\bhow (?:long|old|far|large|big|high|tall|often|deep|wide|fast|heavy)\b")
+_AMOUNTS = frozenset(cues.AMOUNTS.split("|")) | {"amount", "sum"}
+_COUNTS = frozenset(("number", "total", "share"))  # "what is the number of ...": a count
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +113,11 @@ def kind_of(question: Question) -> str | None:
         return None
     if question.percent:
         return "percent"
-    if _AMOUNT_QUESTION.search(question.lowered):
+    named = cues.QUANTITY_ASKED.search(question.lowered)
+    quantity = named.group("quantity") if named else None
+    if _AMOUNT_QUESTION.search(question.lowered) or quantity in _AMOUNTS:
         return "amount"
-    if _MEASURE_QUESTION.search(question.lowered):
+    if _MEASURE_QUESTION.search(question.lowered) or (quantity is not None and quantity not in _COUNTS):
         return "measure"
     return "count"
 

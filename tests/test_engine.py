@@ -43,22 +43,14 @@ def cited_labels(answer: Answer) -> list[str]:
             "false allegations",
             "¶3",
             marks=pytest.mark.xfail(
-                strict=True, reason="0.116, under the answering threshold (0.155); as 'the OAS', 0.398"
+                strict=True, reason="0.126, under the answering threshold (0.15); as 'the OAS', 0.42"
             ),
         ),
         ("Who is Jeanine Anez?", "Jeanine Áñez", "¶3"),
         ("How long was the strike at the mine in San Cristóbal?", "20-day strike", "¶26"),
         ("What did the US-backed regime recognize?", "recognized the victory", "¶1"),
         ("Which countries had more deaths per capita than Bolivia?", "Perú and Belgium", "¶5"),
-        pytest.param(
-            "Where did Romero work in 2011-2014?",
-            "Honduras",
-            "¶9",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="under the answering threshold of the 40%-abstained operating point (0.155)",
-            ),
-        ),
+        ("Where did Romero work in 2011-2014?", "Honduras", "¶9"),
         (
             "What did Morales say at the press conference in Buenos Aires?",
             "recovered democracy",
@@ -82,7 +74,14 @@ def test_answers_quote_the_article_and_cite_the_passage(question, expected, pass
         ("Why did the coup happen?", "in response to fears"),  # a reason, not any mention
         ("What happened to poverty after 2014?", "drop in poverty effectively stopped in 2015"),
         ("What does the article say about Chile?", "Chile and Ecuador"),
-        ("What does the US want from Bolivia?", "lithium"),  # "want" is said otherwise
+        pytest.param(
+            "What does the US want from Bolivia?",  # "want" is said otherwise
+            "lithium",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="0.119, under the answering threshold (0.15): its sentence opens 'It also was'",
+            ),
+        ),
         pytest.param(
             "When did Evo Morales lose a referendum?",
             "February 2016",
@@ -250,7 +249,10 @@ def test_questions_about_the_article_itself_are_answered_from_its_metadata(quest
             "Who is Luis Almagro?",
             "What did his organization publish?",
             "publishing a report",
-            marks=pytest.mark.xfail(strict=True, reason="the ranker's probability is under its threshold"),
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="quotes the sentence naming Almagro (0.184), not the next one, on the report",
+            ),
         ),
         ("What happened in February 2016?", "What did he do with the result?", "disregarded"),
         ("Who is Carlos Mesa?", "What did he do?", "Mesa"),

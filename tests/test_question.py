@@ -16,6 +16,12 @@ from article_bot.index.question import MAX_QUESTION_CHARS, SAID_QUESTION_WORDS, 
         ("How many people died?", "number"),
         ("What percentage of the vote did he get?", "number"),
         ("How long was the strike?", "number"),
+        ("What is the population of La Paz?", "number"),  # a quantity asked for by its name
+        ("What was Bolivia's GDP in 2019?", "number"),
+        ("What is the speed of light?", "number"),
+        ("How fast do objects fall?", "number"),
+        ("What is the value of democracy?", None),  # a value is not always a number
+        ("What is the difference between them?", None),
         ("When was he conscripted?", "date"),
         ("In what year did poverty rise?", "date"),
         ("Who is Carlos Mesa?", "identity"),

@@ -129,6 +129,29 @@ def test_every_candidate_is_described_by_every_feature(andes):
     assert first["has_year"] == 1.0  # "Tin mining collapsed in 1985."
 
 
+def test_each_candidate_is_described_in_its_place_among_its_neighbours(andes):
+    weighing = andes.weigh(
+        andes.query(read_question("Which metal did Potosi produce for the Spanish crown?"))
+    )
+    described = {
+        hit.text: dict(zip(FEATURES, r, strict=True))
+        for hit, r in zip(weighing.hits, weighing.rows, strict=True)
+    }
+    restating = described["Potosí produced silver for the Spanish crown."]
+    following = described["Its mines employed thousands."]
+
+    # The sentence after the one that restates the question refers back to it ("Its mines").
+    assert following["opens_referring"] == 1.0 and restating["opens_referring"] == 0.0
+    assert restating["next_opens_referring"] == 1.0 and following["next_opens_referring"] == 0.0
+    # What the sentence before holds of the question: none for a passage's first sentence.
+    assert restating["previous_coverage"] == 0.0 and restating["previous_closeness"] == 0.0
+    assert following["previous_coverage"] == restating["sentence_coverage"] > 0.5
+    assert following["with_previous_coverage"] >= following["previous_coverage"]
+    # ... and the sentence after: none for a passage's last.
+    assert restating["next_closeness"] > 0.0 and following["next_closeness"] == 0.0
+    assert following["previous_closeness"] == pytest.approx(restating["closeness"])
+
+
 def test_the_sentence_closest_in_meaning_has_the_highest_closeness(andes):
     hits, closeness = andes.candidates(
         andes.query(read_question("Which metal did Potosi produce for the crown?"))

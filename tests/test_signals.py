@@ -25,6 +25,8 @@ from article_bot.index.signals import (
     [
         ("How many miners marched?", "About 4,000 miners marched.", True),
         ("How many miners marched?", "The miners marched in 2019.", False),  # a year is no count
+        ("What is the population of Potosi?", "Potosi has 250,000 inhabitants.", True),
+        ("What is the population of Potosi?", "Potosi is a city of miners.", False),
         ("How many of the 300 miners marched?", "300 miners marched.", False),  # the question's own
         ("What percentage of the vote did Arce get?", "Arce got millions of votes.", False),
         ("What percentage of the vote did Arce get?", "Arce got 52.4 percent.", True),

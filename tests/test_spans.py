@@ -57,6 +57,8 @@ def test_the_date_or_count_asked_for_is_found(question, text, expected):
         ("Who opened the bridge?", "Mayor Alice Smith opened the bridge in 1890."),  # "who": not shown
         ("Where was the bridge built?", "The bridge was built in Northtown in 1890."),  # "where": not shown
         ("How much did the bridge cost?", "The bridge cost $4 million in 1890."),  # "how much": not shown
+        ("What was the cost of the bridge?", "The bridge cost $4 million in 1890."),  # an amount too
+        ("What is the length of the bridge?", "The bridge is 300 metres long."),  # a measure: not shown
         ("When was the bridge opened?", "The bridge was opened by the mayor."),  # no date to show
         ("When was the bridge opened in 1890?", "The bridge was opened in 1890."),  # only the one asked
         ("How many workers were hired?", "The plant opened in 1990."),  # a year is no count
