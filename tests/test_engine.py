@@ -83,6 +83,13 @@ def test_answers_quote_the_article_and_cite_the_passage(question, expected, pass
             ),
         ),
         pytest.param(
+            "Who won the election?",
+            "victory for Luis Arce",
+            marks=pytest.mark.xfail(
+                strict=True, reason="under the threshold (0.073): the article writes 'victory', never 'won'"
+            ),
+        ),
+        pytest.param(
             "When did Evo Morales lose a referendum?",
             "February 2016",
             marks=pytest.mark.xfail(
