@@ -100,11 +100,11 @@ def features(
     query: Query,
     closeness: Sequence[float],
     retriever: Retriever,
-    around: Sequence[tuple[float, float]] = (),
+    around: Sequence[tuple[float, float]],
 ) -> list[list[float]]:
     """Describe each candidate (in retrieval order) by the signals in FEATURES; retriever holds
-    the article(s) the candidates come from, around how close in meaning the sentences before and
-    after each candidate are to the question (none given: 0)."""
+    the article(s) the candidates come from, closeness and around how close in meaning each
+    candidate and the sentences before and after it are to the question (Engine.weigh)."""
     if not hits:
         return []
     predicate = _predicate(query)
@@ -175,7 +175,7 @@ def features(
             _share(predicate, facts.term_set, retriever),
             not signal.says_what_it_is,
             *_in_place(hit, asked_list, retriever),
-            *(around[rank] if around else (0.0, 0.0)),
+            *around[rank],
         ]
         rows.append([float(value) for value in row] + kinds + says)
     return rows

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 from article_bot.index import manifest
-from article_bot.index.answer import excerpt
 from article_bot.index.content import parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ArticleBotError
 from article_bot.index.question import read_question
-from article_bot.index.rank import FEATURES, Forest, closest, decide, features, forest
+from article_bot.index.rank import FEATURES, Forest, closest, decide, forest
 from article_bot.index.retrieval import Hit
 
 
@@ -62,13 +61,8 @@ def sigmoid(x: float) -> float:
 
 def candidates(engine: Engine, question: str) -> tuple[list[Hit], list[list[float]], list[int]]:
     """Return a question's candidates, their feature rows and the lengths of what they quote."""
-    query = engine.query(read_question(question))
-    hits, closeness = engine.candidates(query)
-    return (
-        hits,
-        features(hits, query, closeness, engine.retriever),
-        [len(excerpt(hit.facts, query).text) for hit in hits],
-    )
+    weighing = engine.weigh(engine.query(read_question(question)))
+    return list(weighing.hits), [list(r) for r in weighing.rows], [len(e.text) for e in weighing.excerpts]
 
 
 def select(
