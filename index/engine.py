@@ -163,13 +163,9 @@ class Engine:
         previous = conversation.last if conversation else None
         return build_query(question, self.acronyms, previous, self.retriever.knows)
 
-    def candidates(self, query: Query) -> tuple[list[Hit], list[float]]:
-        """Return the candidate sentences for a query and how close each is to it in meaning."""
-        hits, closeness = self._candidates(query)
-        return hits, [float(closeness[hit.sentence_id]) for hit in hits]
-
-    def _candidates(self, query: Query) -> tuple[list[Hit], np.ndarray]:
-        """Return the candidate sentences for a query and how close every sentence is to it."""
+    def candidates(self, query: Query) -> tuple[list[Hit], np.ndarray]:
+        """Return the candidate sentences for a query and how close in meaning every sentence is
+        to it (by sentence id)."""
         if not query.has_content:
             return [], np.zeros(0)
         question = question_encoder().encode([query.standalone])[0]
@@ -180,7 +176,7 @@ class Engine:
 
     def weigh(self, query: Query) -> Weighing:
         """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
-        hits, every = self._candidates(query)
+        hits, every = self.candidates(query)
         closeness = [float(every[hit.sentence_id]) for hit in hits]
         around = [_around(hit, every) for hit in hits]
         rows = features(hits, query, closeness, self.retriever, around)
