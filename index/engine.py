@@ -348,6 +348,8 @@ def _unpossessed(name: str) -> str:
 def _around(hit: Hit, closeness: np.ndarray) -> tuple[float, float]:
     """Return how close in meaning the sentences before and after a candidate, in its passage,
     are to the question (0 where there is none)."""
-    before = float(closeness[hit.sentence_id - 1]) if hit.sentence > 0 else 0.0
-    last = hit.sentence == len(hit.passage.sentences) - 1
-    return before, 0.0 if last else float(closeness[hit.sentence_id + 1])
+    before, after = hit.before, hit.after
+    return (
+        0.0 if before is None else float(closeness[before]),
+        0.0 if after is None else float(closeness[after]),
+    )

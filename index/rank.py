@@ -222,16 +222,15 @@ def _in_place(hit: Hit, asked: Sequence[TermGroup], retriever: Retriever) -> lis
     """Return how the sentences around a candidate cover the question, and whether it opens by
     referring back to the one before, and whether the next one does (FEATURES: previous_coverage
     ... next_opens_referring)."""
-    facts = retriever.facts
-    before = facts[hit.sentence_id - 1].term_set if hit.sentence > 0 else frozenset()
-    last = hit.sentence == len(hit.passage.sentences) - 1
-    after = frozenset() if last else facts[hit.sentence_id + 1].term_set
+    before = None if hit.before is None else retriever.facts[hit.before]
+    after = None if hit.after is None else retriever.facts[hit.after]
+    before_terms = before.term_set if before else frozenset()
     return [
-        _share(asked, before, retriever) if before else 0.0,
-        _share(asked, before | hit.facts.term_set, retriever),
-        _share(asked, after, retriever) if after else 0.0,
+        _share(asked, before_terms, retriever) if before_terms else 0.0,
+        _share(asked, before_terms | hit.facts.term_set, retriever),
+        _share(asked, after.term_set, retriever) if after and after.term_set else 0.0,
         float(bool(_REFERRING.match(hit.facts.folded))),
-        float(not last and bool(_REFERRING.match(facts[hit.sentence_id + 1].folded))),
+        float(after is not None and bool(_REFERRING.match(after.folded))),
     ]
 
 

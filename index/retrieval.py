@@ -33,6 +33,16 @@ class Hit:
     def text(self) -> str:
         return self.facts.text
 
+    @property
+    def before(self) -> int | None:
+        """Return the id of the sentence before it in its passage (None for a passage's first)."""
+        return self.sentence_id - 1 if self.sentence > 0 else None
+
+    @property
+    def after(self) -> int | None:
+        """Return the id of the sentence after it in its passage (None for a passage's last)."""
+        return self.sentence_id + 1 if self.sentence < len(self.passage.sentences) - 1 else None
+
 
 class Retriever:
     """BM25 indexes over passages and over their sentences."""
