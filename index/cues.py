@@ -47,6 +47,8 @@ NUMBER_WORDS = frozenset(
 )
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b")
 DIGIT = re.compile(r"\d")
+# What makes a number an ordinal ("the 20th century"): a place in a series, not how many.
+ORDINAL_ENDING = re.compile(r"(?:st|nd|rd|th)\b")
 PERCENT = re.compile(r"\bpercent|\bper cent|%")
 QUOTE_MARK = re.compile(r"[“”\"]")
 SPEECH = re.compile(

@@ -43,7 +43,7 @@ class SentenceFacts:
     negated: bool
     gives_reason: bool  # "because", "due to", ...
     reports_speech: bool  # a quotation or a verb of saying
-    numbers: tuple[str, ...]  # the numbers it holds, years left out
+    numbers: tuple[str, ...]  # the numbers it holds, years and ordinals ("20th") left out
     digits: tuple[str, ...]
     dates: tuple[str, ...]  # years, months, days and other words of time
     # A sentence longer than MAX_QUOTE_CHARS: its clauses, each analysed in turn, where each
@@ -111,7 +111,9 @@ def _analyse(text: str) -> SentenceFacts:
         gives_reason=bool(cues.REASON.search(text)),
         reports_speech=bool(cues.SPEECH.search(text)),
         numbers=_distinct(
-            m.group() for m in cues.NUMBER.finditer(lowered) if not cues.YEAR.fullmatch(m.group())
+            m.group()
+            for m in cues.NUMBER.finditer(lowered)
+            if not cues.YEAR.fullmatch(m.group()) and not cues.ORDINAL_ENDING.match(lowered, m.end())
         ),
         digits=_distinct(digits),
         dates=_distinct(years + months),

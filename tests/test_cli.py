@@ -107,7 +107,7 @@ def test_bad_source_number_and_unknown_command_explain_themselves(transcript):
 
 
 def test_reset_forgets_the_conversation():
-    question = "Who is Carlos Mesa?"
+    question = "Who is Camacho?"
     follow_up = "What share of the vote did he get?"
 
     kept = article_bot("console", "--json", stdin=f"{question}\n{follow_up}\n")
@@ -116,7 +116,7 @@ def test_reset_forgets_the_conversation():
 
     with_context = json.loads(kept.stdout.splitlines()[1])
     after_reset = json.loads(reset.stdout.splitlines()[2])
-    assert "31.5 percent" in with_context["answer"] and not with_context["abstained"]
+    assert "14 percent" in with_context["answer"] and not with_context["abstained"]
     assert after_reset == json.loads(fresh.stdout)
     assert after_reset != with_context
 

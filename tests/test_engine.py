@@ -38,14 +38,7 @@ def cited_labels(answer: Answer) -> list[str]:
         ("How many people died of COVID-19 in Bolivia?", "8,500", "¶5"),
         ("When was Morales conscripted?", "1978", "¶17"),
         ("Who is the president of the OAS?", "Luis Almagro", "¶3"),
-        pytest.param(
-            "What role did the Organization of American States play?",
-            "false allegations",
-            "¶3",
-            marks=pytest.mark.xfail(
-                strict=True, reason="0.126, under the answering threshold (0.15); as 'the OAS', 0.42"
-            ),
-        ),
+        ("What role did the Organization of American States play?", "false allegations", "¶3"),
         ("Who is Jeanine Anez?", "Jeanine Áñez", "¶3"),
         ("How long was the strike at the mine in San Cristóbal?", "20-day strike", "¶26"),
         ("What did the US-backed regime recognize?", "recognized the victory", "¶1"),
@@ -74,19 +67,12 @@ def test_answers_quote_the_article_and_cite_the_passage(question, expected, pass
         ("Why did the coup happen?", "in response to fears"),  # a reason, not any mention
         ("What happened to poverty after 2014?", "drop in poverty effectively stopped in 2015"),
         ("What does the article say about Chile?", "Chile and Ecuador"),
-        pytest.param(
-            "What does the US want from Bolivia?",  # "want" is said otherwise
-            "lithium",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="0.119, under the answering threshold (0.15): its sentence opens 'It also was'",
-            ),
-        ),
+        ("What does the US want from Bolivia?", "lithium"),  # "want" is said otherwise
         pytest.param(
             "Who won the election?",
             "victory for Luis Arce",
             marks=pytest.mark.xfail(
-                strict=True, reason="under the threshold (0.073): the article writes 'victory', never 'won'"
+                strict=True, reason="under the threshold (0.076): the article writes 'victory', never 'won'"
             ),
         ),
         pytest.param(
@@ -153,6 +139,12 @@ def test_an_answer_is_quoted_verbatim_from_the_cited_passage(ask):
             marks=pytest.mark.xfail(strict=True, reason="the sentence naming Argentina is quoted"),
         ),
         "How much debt does Bolivia have?",  # a year is not an amount
+        pytest.param(
+            "What is the population of Peru?",  # Peru is only named for its COVID-19 deaths
+            marks=pytest.mark.xfail(
+                strict=True, reason="the sentence counting deaths in Peru and Belgium is quoted (0.156)"
+            ),
+        ),
         "How many soldiers were killed?",  # it counts COVID-19 deaths, and speaks of soldiers apart
         "What did Áñez say after the elections?",  # nothing she said is quoted
     ],
@@ -258,7 +250,7 @@ def test_questions_about_the_article_itself_are_answered_from_its_metadata(quest
             "publishing a report",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="quotes the sentence naming Almagro (0.184), not the next one, on the report",
+                reason="quotes the sentence naming Almagro (0.174), not the next one, on the report",
             ),
         ),
         ("What happened in February 2016?", "What did he do with the result?", "disregarded"),

@@ -14,6 +14,13 @@ def test_numbers_dates_and_what_the_numbers_count():
     assert {"miner", "polic", "offic"} <= set(facts.counted)
 
 
+def test_an_ordinal_is_no_count_but_a_century_is_a_date():
+    facts = analyse_sentence("By the 21st century, the 3rd strike had 2 leaders and 1st-time marchers.")
+
+    assert facts.numbers == ("2",)
+    assert "century" in facts.dates
+
+
 def test_names_are_capitalised_words_past_the_first():
     facts = analyse_sentence("Tin mining collapsed when Luis Arce was in La Paz.")
 

@@ -30,6 +30,10 @@ from article_bot.index.signals import (
         ("How many of the 300 miners marched?", "300 miners marched.", False),  # the question's own
         ("What percentage of the vote did Arce get?", "Arce got millions of votes.", False),
         ("What percentage of the vote did Arce get?", "Arce got 52.4 percent.", True),
+        # An ordinal is a place in a series, not a quantity; it still says when.
+        ("How fast did the miners march?", "In the 21st century the miners marched.", False),
+        ("How fast did the miners march?", "The miners marched 30 kilometres a day.", True),
+        ("When did the miners march?", "The miners marched in the 20th century.", True),
         ("When did the miners march?", "The miners marched in May.", True),
         ("When did the miners march?", "The miners marched to La Paz.", False),
         ("What did Morales say in Buenos Aires?", "Morales said democracy was recovered.", True),
