@@ -73,8 +73,8 @@ OFFTOPIC_WEIGHT = 3.0
 # (99.5% against 99.1%) and of the off-topic questions (99.4% against 99.2%).
 UNSTATED_WEIGHT = 3.0
 # The seeds of scikit-learn's early-stopping split (10% of the rows kept aside): one training's
-# held-out figure moves by up to a point with the seed (77.4%, 76.9% and 78.0% at 40% of the
-# unanswerable abstained for seeds 0 to 2), so the shipped trees are all three, averaged.
+# held-out figure moves by up to a point with the seed (78.0%, 77.4% and 76.9% answerable at 40%
+# of the unanswerable abstained, seeds 0, 1 and 2), so the shipped trees are all three, averaged.
 SEEDS = (0, 1, 2)
 BUNDLED = "coup-regime-in-bolivia-concedes-electoral-victory-to-mas"
 GRID = [round(t, 3) for t in np.arange(0.02, 0.601, 0.005)]
