@@ -532,6 +532,7 @@ def main() -> None:
         "bundled_unstated_abstained": round(bundled_left_abstained, 1),
         "bundled_offtopic_abstained": round(bundled_abstained, 1),
         "parameters": PARAMETERS,
+        "seeds": list(SEEDS),
         "offtopic_weight": OFFTOPIC_WEIGHT,
         "unstated_weight": args.unstated_weight if trains_unstated else None,
     }
