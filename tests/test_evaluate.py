@@ -15,6 +15,7 @@ from article_bot.index.errors import ArticleBotError
 from article_bot.index.evaluate import correct, evaluate, read_questions
 
 ARTICLE_BOT = str(Path(sys.executable).with_name("article-bot"))
+PHRASINGS = Path(__file__).resolve().parents[1] / "eval" / "phrasings.jsonl"
 ROWS = [
     {
         "id": "a",
@@ -45,7 +46,7 @@ ROWS = [
 def test_questions_in_other_words_get_a_right_answer_or_an_honest_no(engine):
     """eval/phrasings.jsonl: what the bot misses there it must miss by abstaining, never by
     quoting a sentence that does not answer."""
-    rows = read_questions(Path(__file__).resolve().parent.parent / "eval" / "phrasings.jsonl")
+    rows = read_questions(PHRASINGS)
 
     for row in rows:
         answer = engine.ask(row["question"])
