@@ -4,7 +4,8 @@ something else.
 Usage: python tools/make_offtopic.py [--per-article 150] [--bundled 600] [--seed 2020]
 
 For each SQuAD article of eval/squad, --per-article questions drawn (seeded) from the other
-fifteen articles' questions; for the bundled article, --bundled questions drawn from all the
+fifteen articles' questions; for each training article of eval/squad-train, as many from the
+other nine's; for the bundled article, --bundled questions drawn from all the
 SQuAD articles, then every general-knowledge question of eval/offtopic/general-knowledge.txt
 (written for this project: everyday questions, many sharing a word with the bundled article,
 none of them answered by it). Every question is of kind "unanswerable": the bot must abstain.
@@ -23,17 +24,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD = ROOT / "eval" / "squad"
+SQUAD_TRAIN = ROOT / "eval" / "squad-train"
 OFFTOPIC = ROOT / "eval" / "offtopic"
 BUNDLED = ROOT / "content"
 
 
-def squad_questions() -> dict[str, list[dict]]:
-    """Return each SQuAD article's questions, by article name, in file order."""
+def squad_questions(folder: Path = SQUAD) -> dict[str, list[dict]]:
+    """Return each SQuAD article's questions in folder, by article name, in file order."""
     return {
         path.stem: [
             json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
         ]
-        for path in sorted((SQUAD / "questions").glob("*.jsonl"))
+        for path in sorted((folder / "questions").glob("*.jsonl"))
     }
 
 
@@ -68,6 +70,16 @@ def main() -> None:
         general = (OFFTOPIC / "general-knowledge.txt").read_text(encoding="utf-8").splitlines()
         rows += offtopic_rows([{"question": q} for q in general if q.strip()], "general", "")
         targets[article.stem] = (article, rows)
+    # The training articles (eval/squad-train): questions of the other training articles only, so
+    # that no question of an article held out in training is ever a negative of another. Their own
+    # generator, so that the sets above are the same with or without them.
+    train_rng = random.Random(args.seed + 1)
+    train = squad_questions(SQUAD_TRAIN)
+    for name in train:
+        pool = [(other, row) for other, rows in train.items() if other != name for row in rows]
+        drawn = train_rng.sample(pool, args.per_article)
+        rows = [r for other, row in drawn for r in offtopic_rows([row], f"squad-train:{other}", "")]
+        targets[name] = (SQUAD_TRAIN / "content" / f"{name}.md", rows)
     for name, (article, rows) in targets.items():
         with (OFFTOPIC / "questions" / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             for number, row in enumerate(rows):

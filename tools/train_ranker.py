@@ -146,8 +146,9 @@ def fit(
     parameters: dict,
     offtopic_weight: float = 1.0,
     unstated_weight: float | None = None,
+    seeds: tuple[int, ...] = SEEDS,
 ) -> Bagged:
-    """Fit trees to the questions' candidates, once per seed of SEEDS; an off-topic question's
+    """Fit trees to the questions' candidates, once per seed of seeds; an off-topic question's
     count offtopic_weight times, an unstated-relation question's unstated_weight times (None: as
     an off-topic one)."""
     weights = {"": 1.0, "unstated": offtopic_weight if unstated_weight is None else unstated_weight}
@@ -157,7 +158,7 @@ def fit(
     return Bagged(
         [
             HistGradientBoostingClassifier(random_state=seed, **parameters).fit(x, y, sample_weight=w)
-            for seed in SEEDS
+            for seed in seeds
         ]
     )
 
@@ -270,13 +271,18 @@ def check_export(path: Path, model: Bagged, rows: np.ndarray) -> float:
     return float(difference)
 
 
-def load_examples(squad: Path, offtopic: Path, bundled: Path, unstated: Path, cache: Path | None) -> dict:
-    """Return every article's on-topic, off-topic and unstated-relation examples, and the bundled
-    article's off-topic and unstated ones."""
+def load_examples(
+    squad: Path, offtopic: Path, bundled: Path, unstated: Path, cache: Path | None, train: Path | None = None
+) -> dict:
+    """Return every article's on-topic, off-topic and unstated-relation examples, the bundled
+    article's off-topic and unstated ones, and those of the training-only articles in train."""
     if cache and cache.exists():
         data = pickle.loads(cache.read_bytes())
         if "unstated" not in data:
             data.update(unstated_examples(squad, bundled, unstated))
+            cache.write_bytes(pickle.dumps(data))
+        if train is not None and "train" not in data:
+            data.update(training_examples(train, offtopic))
             cache.write_bytes(pickle.dumps(data))
         return data
     on: dict[str, list[dict]] = {}
@@ -292,10 +298,24 @@ def load_examples(squad: Path, offtopic: Path, bundled: Path, unstated: Path, ca
         "off": off,
         "bundled": examples(bundled, offtopic / "questions" / f"{BUNDLED}.jsonl"),
         **unstated_examples(squad, bundled, unstated),
+        **(training_examples(train, offtopic) if train is not None else {}),
     }
     if cache:
         cache.write_bytes(pickle.dumps(data))
     return data
+
+
+def training_examples(train: Path, offtopic: Path) -> dict:
+    """Return the examples of the training-only articles (eval/squad-train): their questions and
+    their off-topic questions, drawn from the other training articles (tools/make_offtopic.py)."""
+    on: list[dict] = []
+    for content in sorted((train / "content").glob("*.md")):
+        on += examples(content, train / "questions" / f"{content.stem}.jsonl")
+        off = offtopic / "questions" / f"{content.stem}.jsonl"
+        if off.exists():
+            on += examples(content, off)
+        print(f"{content.stem}: training only", file=sys.stderr)
+    return {"train": on}
 
 
 def unstated_examples(squad: Path, bundled: Path, unstated: Path) -> dict:
@@ -319,6 +339,7 @@ def held_out(
     offtopic_weight: float = 1.0,
     unstated: bool = True,
     unstated_weight: float | None = None,
+    seeds: tuple[int, ...] = SEEDS,
 ) -> dict:
     """Return held-out probabilities for every article's on-topic, off-topic and
     unstated-relation questions (trained on those of the other articles when unstated)."""
@@ -340,7 +361,8 @@ def held_out(
             ]
         if unstated:
             training += [q for name in names if name not in test for q in data["unstated"][name]]
-        model = fit(training, columns, parameters, offtopic_weight, unstated_weight)
+        training += data.get("train", [])
+        model = fit(training, columns, parameters, offtopic_weight, unstated_weight, seeds)
         for name in test:
             on[name] = [predict(model, q, columns) for q in data["on"][name]]
             off[name] = [predict(model, q, columns) for q in data["off"][name]]
@@ -420,6 +442,12 @@ def print_curve(on: list[dict], off: dict[str, list[dict]], table: dict) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=ROOT / "eval" / "squad")
+    parser.add_argument(
+        "--train",
+        type=Path,
+        default=ROOT / "eval" / "squad-train",
+        help="articles always trained on, never held out ('' for none)",
+    )
     parser.add_argument("--offtopic", type=Path, default=ROOT / "eval" / "offtopic")
     parser.add_argument("--unstated", type=Path, default=ROOT / "eval" / "unstated")
     parser.add_argument("--bundled", type=Path, default=ROOT / "content" / f"{BUNDLED}.md")
@@ -439,9 +467,17 @@ def main() -> None:
         "--no-unstated", action="store_true", help="do not train on eval/unstated (only score it)"
     )
     parser.add_argument("--unstated-weight", type=float, default=UNSTATED_WEIGHT)
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=list(SEEDS), help="early-stopping seeds (quicker trials: one)"
+    )
+    parser.add_argument("--only-examples", action="store_true", help="build the examples (--cache), then stop")
     args = parser.parse_args()
+    seeds = tuple(args.seeds)
 
-    data = load_examples(args.squad, args.offtopic, args.bundled, args.unstated, args.cache)
+    train = args.train if str(args.train) not in ("", ".") else None
+    data = load_examples(args.squad, args.offtopic, args.bundled, args.unstated, args.cache, train)
+    if args.only_examples:
+        return
     columns = list(range(len(FEATURES)))
     trains_unstated = not args.no_unstated
     predictions = held_out(
@@ -452,6 +488,7 @@ def main() -> None:
         offtopic_weight=OFFTOPIC_WEIGHT,
         unstated=trains_unstated,
         unstated_weight=args.unstated_weight,
+        seeds=seeds,
     )
     on, off = summarise(data, predictions)
     chosen = choose(on, off, args.target_abstain, args.target_offtopic, args.target_each, args.pointer)
@@ -493,9 +530,10 @@ def main() -> None:
     if args.dump:
         args.dump.write_bytes(pickle.dumps({"data": data, "predictions": predictions}))
     everything = [q for name in sorted(data["on"]) for q in data["on"][name] + data["off"][name]]
+    everything += data.get("train", [])
     if trains_unstated:
         everything += [q for name in sorted(data["unstated"]) for q in data["unstated"][name]]
-    final = fit(everything, columns, PARAMETERS, OFFTOPIC_WEIGHT, args.unstated_weight)
+    final = fit(everything, columns, PARAMETERS, OFFTOPIC_WEIGHT, args.unstated_weight, seeds)
     bundled = [outcome(q, predict(final, q, columns)) for q in data["bundled"]]
     bundled_abstained = 100 * sum(o["need"] < threshold for o in bundled) / len(bundled)
     bundled_pointed = pointers(bundled, threshold, closest)
@@ -516,6 +554,7 @@ def main() -> None:
                 if trains_unstated
                 else ""
             )
+            + (f"; and {train.name}: {len(data['train'])} questions, off-topic ones included" if train else "")
         ),
         "cross_validated": {
             "folds": args.folds,
@@ -532,7 +571,7 @@ def main() -> None:
         "bundled_unstated_abstained": round(bundled_left_abstained, 1),
         "bundled_offtopic_abstained": round(bundled_abstained, 1),
         "parameters": PARAMETERS,
-        "seeds": list(SEEDS),
+        "seeds": list(seeds),
         "offtopic_weight": OFFTOPIC_WEIGHT,
         "unstated_weight": args.unstated_weight if trains_unstated else None,
     }
