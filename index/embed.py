@@ -256,3 +256,8 @@ def question_encoder() -> QuestionEncoder:
     if _QUESTION_ENCODER is None:
         _QUESTION_ENCODER = QuestionEncoder.load()
     return _QUESTION_ENCODER
+
+
+def question_vector(text: str) -> np.ndarray:
+    """Return a question's unit vector."""
+    return question_encoder().encode([text])[0]

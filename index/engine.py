@@ -26,7 +26,7 @@ from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
 from .cues import is_calendar
 from .direct import about_article, define_acronym, small_talk
-from .embed import question_encoder
+from .embed import question_vector
 from .errors import ArticleBotError
 from .facts import SentenceFacts
 from .model import Answer, Article, Conversation, Passage, Turn
@@ -168,7 +168,7 @@ class Engine:
         to it (by sentence id)."""
         if not query.has_content:
             return [], np.zeros(0)
-        question = question_encoder().encode([query.standalone])[0]
+        question = question_vector(query.standalone)
         closeness = self.vectors @ question  # of every sentence
         nearest = np.argsort(-closeness, kind="stable")[: self.tuning.nearest]
         hits = self.retriever.search(query, k=self.tuning.candidates, extra=[int(s) for s in nearest])
@@ -177,9 +177,7 @@ class Engine:
     def weigh(self, query: Query) -> Weighing:
         """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
         hits, every = self.candidates(query)
-        closeness = [float(every[hit.sentence_id]) for hit in hits]
-        around = [_around(hit, every) for hit in hits]
-        rows = features(hits, query, closeness, self.retriever, around)
+        rows = features(hits, query, every, self.retriever)
         excerpts = [excerpt(hit.facts, query) for hit in hits]
         probabilities = self.ranker.probabilities(rows)
         tuning, ranker = self.tuning, self.ranker
@@ -344,12 +342,3 @@ def _unpossessed(name: str) -> str:
     """Return a name as written without its possessive: "Arce's" is "Arce"."""
     return name[:-2] if name.endswith(("'s", "\u2019s")) else name
 
-
-def _around(hit: Hit, closeness: np.ndarray) -> tuple[float, float]:
-    """Return how close in meaning the sentences before and after a candidate, in its passage,
-    are to the question (0 where there is none)."""
-    before, after = hit.before, hit.after
-    return (
-        0.0 if before is None else float(closeness[before]),
-        0.0 if after is None else float(closeness[after]),
-    )

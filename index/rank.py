@@ -95,18 +95,14 @@ FEATURES = (
 )
 
 
-def features(
-    hits: Sequence[Hit],
-    query: Query,
-    closeness: Sequence[float],
-    retriever: Retriever,
-    around: Sequence[tuple[float, float]],
-) -> list[list[float]]:
+def features(hits: Sequence[Hit], query: Query, every: np.ndarray, retriever: Retriever) -> list[list[float]]:
     """Describe each candidate (in retrieval order) by the signals in FEATURES; retriever holds
-    the article(s) the candidates come from, closeness and around how close in meaning each
-    candidate and the sentences before and after it are to the question (Engine.weigh)."""
+    the article(s) the candidates come from, every how close in meaning each of its sentences
+    is to the question, by sentence id (Engine.weigh)."""
     if not hits:
         return []
+    closeness = [float(every[hit.sentence_id]) for hit in hits]
+    around = [_around(hit, every) for hit in hits]
     predicate = _predicate(query)
     article = _article_signals(query, retriever)
     question = query.question
@@ -179,6 +175,16 @@ def features(
         ]
         rows.append([float(value) for value in row] + kinds + says)
     return rows
+
+
+def _around(hit: Hit, every: np.ndarray) -> tuple[float, float]:
+    """Return how close in meaning the sentences before and after a candidate, in its passage,
+    are to the question (0 where there is none)."""
+    before, after = hit.before, hit.after
+    return (
+        0.0 if before is None else float(every[before]),
+        0.0 if after is None else float(every[after]),
+    )
 
 
 def _predicate(query: Query) -> list[TermGroup]:
