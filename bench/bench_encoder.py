@@ -1,17 +1,17 @@
-"""Benchmark the sentence model: sentences per second on one thread, by batch size.
+"""Benchmark the sentence model (multilingual-e5-small, `index/embed.py`: onnxruntime, one thread).
 
-Encodes the sentences of the bundled article, and the distinct sentences of the generated
-1,000-article corpus of bench_answers.py (what indexing it for the first time encodes), with the
-bundled model (`index/embed.py`: onnxruntime, one intra-op thread). Prints a table (or --json).
+By default, sentences per second by batch size: the sentences of the bundled article, and the
+distinct sentences of the generated 1,000-article corpus of bench_answers.py (what indexing it
+for the first time encodes), as passages. Prints a table (or --json).
 
     python bench/bench_encoder.py [--articles 1000] [--batches 1 8 16 32] [--repeat 3] [--json]
 
-With --e5, times multilingual-e5-small (`index/e5.py`) instead, on one thread: the session's
-load (median of --repeat), each of --questions real questions of eval/ encoded alone with its
-"query: " prefix (p50 and p99, after 10 to warm up), and the first 150 sentences of a SQuAD
-article encoded as passages, in batches of index/embed.BATCH (best of --repeat).
+With --latency: the session's load (median of --repeat), each of --questions real questions of
+eval/ encoded alone with its "query: " prefix (p50 and p99, after 10 to warm up), and the first
+150 sentences of a SQuAD article encoded as passages, in batches of index/embed.BATCH (best of
+--repeat).
 
-    python bench/bench_encoder.py --e5 [--questions 200] [--repeat 3] [--json]
+    python bench/bench_encoder.py --latency [--questions 200] [--repeat 3] [--json]
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def rate(model: Encoder, sentences: Sequence[str], batch: int, repeat: int) -> f
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        model.encode(sentences, batch=batch)
+        model.passages(sentences, batch=batch)
         best = min(best, time.perf_counter() - started)
     return len(sentences) / best
 
@@ -69,7 +69,7 @@ def eval_questions(count: int, seed: int) -> list[str]:
     return (own + picked)[:count]
 
 
-def e5_article_sentences(count: int = 150) -> list[str]:
+def article_sentences(count: int = 150) -> list[str]:
     """Return the first count sentences of the first SQuAD article that has as many."""
     folder = Path(__file__).resolve().parent.parent / "eval" / "squad" / "content"
     for article in load_articles(folder):
@@ -79,15 +79,14 @@ def e5_article_sentences(count: int = 150) -> list[str]:
     raise SystemExit(f"no article of {folder} has {count} sentences")
 
 
-def bench_e5(questions: int, repeat: int, seed: int) -> dict:
-    """Return the e5 figures: load seconds, question latency in ms, the 150-sentence batch's seconds."""
-    from article_bot.index.e5 import E5Encoder
+def bench_latency(questions: int, repeat: int, seed: int) -> dict:
+    """Return the load seconds, question latency in ms, the 150-sentence batch's seconds."""
     from article_bot.index.embed import BATCH
 
     loads = []
     for _ in range(repeat):
         started = time.perf_counter()
-        model = E5Encoder.load()
+        model = Encoder.load()
         loads.append(time.perf_counter() - started)
     texts = eval_questions(questions, seed)
     for text in texts[:10]:
@@ -97,7 +96,7 @@ def bench_e5(questions: int, repeat: int, seed: int) -> dict:
         started = time.perf_counter()
         model.queries([text])
         latencies.append((time.perf_counter() - started) * 1000)
-    sentences = e5_article_sentences()
+    sentences = article_sentences()
     batch = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
@@ -122,16 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure on the article (best kept)")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    parser.add_argument("--e5", action="store_true", help="time multilingual-e5-small instead")
-    parser.add_argument("--questions", type=int, default=200, help="questions timed with --e5")
+    parser.add_argument("--latency", action="store_true", help="time questions one by one instead")
+    parser.add_argument("--questions", type=int, default=200, help="questions timed with --latency")
     args = parser.parse_args(argv)
 
-    if args.e5:
-        report = bench_e5(args.questions, args.repeat, args.seed)
+    if args.latency:
+        report = bench_latency(args.questions, args.repeat, args.seed)
         if args.json:
             print(json.dumps(report, indent=2))
             return 0
-        print(f"e5 session loaded in {report['load_seconds']:.2f} s (median of {args.repeat})")
+        print(f"model session loaded in {report['load_seconds']:.2f} s (median of {args.repeat})")
         print(
             f'question vector, one thread, {report["questions"]} questions of eval/ with "query: ": '
             f"p50 {report['question_ms_p50']:.1f} ms, p99 {report['question_ms_p99']:.1f} ms"

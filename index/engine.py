@@ -48,7 +48,7 @@ class Tuning:
     passage_weight: float = 0.5  # how much a sentence's passage score adds to its own
     max_answer_chars: int = 560  # two sentences only while they fit (the scorer allows 600)
     candidates: int = 12  # sentences the ranker weighs (the ranker was trained on 12)
-    nearest: int = 2  # ... and these sentences nearest the question in meaning, if not among them
+    nearest: int = 4  # ... and these sentences nearest the question in meaning, if not among them
     threshold: float | None = None  # quote from this probability on; None: the ranker's own
     threshold_doubtful: float | None = None  # ... when it lacks what is asked (see rank.decide)
     threshold_second: float | None = None  # add a second sentence from this probability on

@@ -106,7 +106,7 @@ def _encode(articles: Sequence[Sequence[str]]) -> list[np.ndarray]:
         return []
     distinct = sorted({s for sentences in articles for s in sentences})
     logger.info("encoding %d sentences of %d articles", len(distinct), len(articles))
-    encoded = embed.encoder().encode(distinct) if distinct else np.zeros((0, DIMENSIONS), np.float32)
+    encoded = embed.encoder().passages(distinct) if distinct else np.zeros((0, DIMENSIONS), np.float32)
     row = {sentence: number for number, sentence in enumerate(distinct)}
     rounded = encoded.astype(STORED_TYPE).astype(np.float32)
     return [rounded[[row[s] for s in sentences]].reshape(-1, DIMENSIONS) for sentences in articles]

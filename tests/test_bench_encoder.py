@@ -1,5 +1,5 @@
 """Smoke test of the encoder benchmark on a tiny corpus: every corpus and batch size reported;
-and of its e5 mode on a few questions."""
+and of its latency mode on a few questions."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ def test_every_corpus_and_batch_size_gets_a_rate():
     assert all(row["sentences_per_second"] > 0 for row in report["results"])
 
 
-def test_the_e5_mode_reports_its_latency_batch_time_and_load():
+def test_the_latency_mode_reports_its_latency_batch_time_and_load():
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--e5", "--questions", "12", "--repeat", "1", "--json"],
+        [sys.executable, str(BENCH), "--latency", "--questions", "12", "--repeat", "1", "--json"],
         capture_output=True,
         text=True,
         timeout=300,

