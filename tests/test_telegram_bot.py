@@ -264,16 +264,19 @@ def test_long_replies_are_split_within_telegram_limit(api, start_bot, tmp_path):
     assert " ".join(parts) == f"¶1\n{long_engine.passage(1).text}"
 
 
-def test_questions_beyond_the_rate_limit_get_one_slow_down(api, start_bot):
+def test_questions_and_commands_beyond_the_rate_limit_get_one_slow_down(api, start_bot):
     start_bot(RATE_LIMIT_PER_MINUTE="2")
     for question in ["Who is Carlos Mesa?", "Who is Luis Arce?", "Who won?", "Who lost?"]:
-        api.push("message", text_message(question))
-    api.push("message", text_message("/help"))
-    sent = api.wait_sent(PRIVATE, 4)
+        api.push("message", text_message(f"/ask {question}", GROUP))
+    for command in ["/help", "/start", "/about", "/source 1", "/reset", "/ask"]:
+        api.push("message", text_message(command, GROUP))  # commands count too: all ignored
+    # One group's updates are answered in order: Bob's question comes after all of Alice's.
+    api.push("message", text_message("/ask Who is Luis Almagro?", GROUP, user=BOB))
+    sent = api.wait_sent(GROUP["id"], 4)
     texts = [c.result["text"] for c in sent]
     assert "Sources" in texts[0] and "Sources" in texts[1]
     assert texts[2] == SLOW_DOWN
-    assert texts[3].startswith("Ask me a question about the article")
+    assert "Almagro" in texts[3] and len(texts) == 4
 
 
 def test_restart_answers_pending_updates_once_and_keeps_the_conversation(api, start_bot, town, monkeypatch):

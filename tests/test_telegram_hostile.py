@@ -105,7 +105,8 @@ def test_after_a_sigkill_every_answered_conversation_is_kept_and_nothing_is_answ
     api, tmp_path, processes
 ):
     first = start_process(processes, api, tmp_path)
-    questions = [text_message("/ask Who is Carlos Mesa?", group_chat(n)) for n in range(20)]
+    # A reader per group: one sender's 40 questions would be over the per-sender limit.
+    questions = [text_message("/ask Who is Carlos Mesa?", group_chat(n), user=reader(n)) for n in range(20)]
     for question in questions:
         api.push("message", question)
     api.wait_for(lambda: len(api.sent()) >= 10, timeout=30)
@@ -115,7 +116,7 @@ def test_after_a_sigkill_every_answered_conversation_is_kept_and_nothing_is_answ
     start_process(processes, api, tmp_path)
     api.wait_for(lambda: api.calls("deleteWebhook") and len(api.calls("deleteWebhook")) == 2, timeout=30)
     follow_ups = [
-        text_message("/ask What share of the vote did he get?", group_chat(n), reply_to=None)
+        text_message("/ask What share of the vote did he get?", group_chat(n), user=reader(n))
         for n in range(20)
     ]
     for follow_up in follow_ups:
@@ -176,6 +177,10 @@ def conversation_rows(state: Path) -> list[tuple[str]]:
         return []
     finally:
         connection.close()
+
+
+def reader(number: int) -> dict[str, Any]:
+    return {"id": 8100 + number, "is_bot": False, "first_name": f"Reader {number}"}
 
 
 def group_chat(number: int) -> dict[str, Any]:
