@@ -109,7 +109,7 @@ class SqliteStateStore:
         self._writing: list[_Write] = []  # the batch the writer thread is committing
         self._stopped: str | None = None  # why the writer thread stopped, if it did unasked
         self._closing = False
-        self.prune(writer)
+        self._prune_quietly(writer)
         self._thread = threading.Thread(target=self._run_writer, args=(writer,), name="state-writer")
         self._thread.daemon = True
         self._thread.start()
