@@ -78,6 +78,7 @@ PAIRED_RUNS = {  # name: (fake enforces flood limits, bot's FLOOD_LIMITS, push e
 ALL_RUNS = [*PAIRED_RUNS, "chats", "kill", "yardstick", "fair", "slow"]
 WEBHOOK_SECRET = "bench-secret"
 SLOW_RUN_OPEN_FILES = 1024
+UPDATES_PER_SECOND = 50  # of the slow run: a busy bot's webhook traffic
 
 
 @dataclass
@@ -299,7 +300,19 @@ def _fair_once(flood: int, chats: int) -> Report:
 
 def run_slow_clients(clients: int, updates: int) -> Report:
     """Webhook mode with SLOW_RUN_OPEN_FILES open files: hold clients slow connections open, then
-    post updates and ask /healthz, each on a new connection; p99 of both."""
+    post updates (UPDATES_PER_SECOND) and ask /healthz, each on a new connection; p99 of both,
+    against the same without the slow clients."""
+    alone = _slow_once(0, updates)
+    report = _slow_once(clients, updates)
+    report.figures = {
+        **report.figures,
+        "updates_p99_ms_without_slow_clients": alone.p99_ms,
+        "health_p99_ms_without_slow_clients": alone.figures["health_p99_ms"],
+    }
+    return report
+
+
+def _slow_once(clients: int, updates: int) -> Report:
     api = FakeBotApi(TOKEN).start()
     port = _free_port()
     slow: list[socket.socket] = []
@@ -329,13 +342,13 @@ def run_slow_clients(clients: int, updates: int) -> Report:
             api.stop()
     api.pushed_at.update(posted_at)
     report = measure("slow", api, messages, peak_rss_mb, cpu_seconds)
-    health.sort()
+    health_seconds = sorted(seconds for seconds, _ in health)
     report.figures = {
         "slow_clients": clients,
         "slow_clients_still_open": still_open,
         "health_ok": sum(1 for _, ok in health if ok),
-        "health_p50_ms": round(percentile([t for t, _ in health], 50) * 1000, 1),
-        "health_p99_ms": round(percentile([t for t, _ in health], 99) * 1000, 1),
+        "health_p50_ms": round(percentile(health_seconds, 50) * 1000, 1),
+        "health_p99_ms": round(percentile(health_seconds, 99) * 1000, 1),
         "rss_mb_before_clients": round(baseline_rss, 1),
     }
     return report
@@ -386,8 +399,8 @@ def _timed_health(port: int) -> tuple[float, bool]:
 
 
 def _post_updates(api: FakeBotApi, port: int, count: int) -> tuple[list[dict], dict[int, float]]:
-    """Post count questions from as many groups to the webhook, a few at a time, as Telegram
-    does (up to 40 connections); return them and when each was posted."""
+    """Post count questions from as many groups to the webhook, UPDATES_PER_SECOND, on up to 8
+    connections at once; return them and when each was posted."""
     plan = []
     for chat in range(count):
         group = {"id": -1009500000 - chat, "type": "supergroup", "title": f"Chat {chat}"}
@@ -408,7 +421,12 @@ def _post_updates(api: FakeBotApi, port: int, count: int) -> tuple[list[dict], d
             connection.close()
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        list(pool.map(post, plan))
+        started = time.monotonic()
+        for number, update in enumerate(plan):
+            delay = started + number / UPDATES_PER_SECOND - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(post, update)
     return [update["message"] for update in plan], posted_at
 
 

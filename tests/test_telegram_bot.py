@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -435,3 +436,26 @@ def test_closest_passage_and_bold_span_reach_the_chat(api, start_bot, engine, mo
     sent = api.sent(PRIVATE)[-1]
     assert sent.params["text"].startswith("Arce won <b>55.1 percent</b> of the vote. [1]\n")
     assert sent.result["text"].startswith(text)
+
+
+def test_a_long_question_is_answered_off_the_event_loop_while_other_chats_are_answered(
+    api, start_bot, engine, monkeypatch
+):
+    start_bot()
+    long_question = "Who is Carlos Mesa?" + " " * 300  # longer than INLINE_QUESTION_CHARS
+    asking, release = threading.Event(), threading.Event()
+    ask = engine.ask
+
+    def slow_ask(question, conversation=None):
+        if question == long_question:
+            asking.set()
+            release.wait(20)  # the engine at work on a big article
+        return ask(question, conversation)
+
+    monkeypatch.setattr(engine, "ask", slow_ask)
+    api.push("message", text_message(long_question))
+    assert asking.wait(10)
+    other = ask_and_wait(api, text_message("Who is Luis Arce?", user=BOB))  # meanwhile
+    release.set()
+    [answer] = api.wait_sent(PRIVATE, 1)
+    assert "Arce" in other["text"] and "31.5" in answer.result["text"]
