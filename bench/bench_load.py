@@ -23,9 +23,9 @@ group replies quote the question, which pairs every reply with its update. The r
               at once, then one question from each of --chats other groups; the other groups' p99
               against their p99 without the flood, on a fresh bot (target <= 2);
   slow        webhook mode, the bot's open files limited to 1,024 (a common default): --slow-clients
-              connections held open, half sending half their headers, half a body without the
-              secret; meanwhile --chats updates posted and as many /healthz asked, each from a new
-              connection: p99 of both (target < 1 s).
+              connections held open, each having sent half its headers; meanwhile --chats updates
+              posted (50 a second) and as many /healthz asked, each on a new connection: p99 of
+              both (target < 1 s), against the same without the slow clients.
 Every run's peak RSS is also shown against the unlimited run's (target <= 1.5), when both ran.
 
 Per run: updates answered per second (first update to last reply), p50/p99 from update to reply,
@@ -328,8 +328,8 @@ def _slow_once(clients: int, updates: int) -> Report:
         )
         try:
             baseline_rss = peak_rss(bot.pid)
-            for number in range(clients):
-                slow.append(_slow_client(port, number % 2 == 0))
+            for _ in range(clients):
+                slow.append(_slow_client(port))
             health = [_timed_health(port) for _ in range(updates)]
             messages, posted_at = _post_updates(api, port, updates)
             settle(api, len(messages), timeout=60 + len(messages) / 20)
@@ -364,22 +364,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _slow_client(port: int, headers_only: bool) -> socket.socket:
-    """A connection that sends half its headers, or headers without the secret and half a body."""
+def _slow_client(port: int) -> socket.socket:
+    """A connection that sends half its headers, then nothing."""
     client = socket.create_connection(("127.0.0.1", port), timeout=10)
-    if headers_only:
-        client.sendall(b"POST /hook HTTP/1.1\r\nHost: bot\r\nContent-Le")
-    else:
-        client.sendall(b"POST /hook HTTP/1.1\r\nHost: bot\r\nContent-Length: 999000\r\n\r\n" + b"{" * 65536)
+    client.sendall(b"POST /hook HTTP/1.1\r\nHost: bot\r\nContent-Le")
     return client
 
 
 def _still_open(client: socket.socket) -> bool:
-    """Say whether the server has not closed the connection (nor answered it)."""
+    """Say whether the server still holds the connection."""
     client.setblocking(False)
     try:
-        return client.recv(1, socket.MSG_PEEK) != b""  # b"": closed; else answered (403), kept
-    except BlockingIOError:  # nothing to read: still waiting for the rest of its request
+        while client.recv(65536):  # the server's answer, if any: read past it
+            pass
+        return False  # the end: the server closed it
+    except BlockingIOError:  # nothing more to read, and no end: still open
         return True
     except OSError:  # reset
         return False
