@@ -30,14 +30,14 @@ from .intake import Intake
 
 logger = logging.getLogger(__name__)
 
-# Updates answered at once, across chats.
-CONCURRENT_UPDATES = 64
 # Updates PTB may hand over before it waits: every update in hand is one of PTB's slots, so this
 # only bounds the whole (polling takes no more than intake.py allows; the webhook is Telegram's).
 MAX_UPDATES_IN_HAND = 4096
 # Updates one chat (or inline user) may have waiting: at Telegram's one message a second per chat
 # (20 a minute in groups) the last of ten waits about 10 s (30 s in a group) for its turn.
 CHAT_QUEUE_LIMIT = 10
+
+OrderKey = tuple[str, int | None]  # ("chat", id), ("user", id) for inline queries, ("other", None)
 
 
 @dataclass
@@ -55,7 +55,7 @@ class PerChatOrder(BaseUpdateProcessor):
 
     def __init__(
         self,
-        concurrent: int = CONCURRENT_UPDATES,
+        concurrent: int,
         intake: Intake | None = None,
         chat_queue_limit: int = CHAT_QUEUE_LIMIT,
     ):
@@ -68,7 +68,7 @@ class PerChatOrder(BaseUpdateProcessor):
         # last empty: application.py claims it, tells the chat once and counts it.
         self.on_drop: Callable[[object, bool], None] | None = None
         self._slots = asyncio.Semaphore(concurrent)
-        self._lines: dict[object, _Line] = {}
+        self._lines: dict[OrderKey, _Line] = {}
 
     @property
     def chats_waiting(self) -> int:
@@ -109,7 +109,7 @@ class PerChatOrder(BaseUpdateProcessor):
                         "%s %s: %d update(s) dropped, sent faster than answered", *key, line.dropped
                     )
 
-    def _drop(self, key: object, line: _Line, update: object, coroutine: Awaitable[Any]) -> None:
+    def _drop(self, key: OrderKey, line: _Line, update: object, coroutine: Awaitable[Any]) -> None:
         if inspect.iscoroutine(coroutine):
             coroutine.close()  # never run: no "was never awaited" warning
         first = not line.dropped
@@ -130,7 +130,7 @@ class PerChatOrder(BaseUpdateProcessor):
         """Nothing to release."""
 
 
-def _order_key(update: object) -> tuple[str, int | None]:
+def _order_key(update: object) -> OrderKey:
     if isinstance(update, Update):
         if update.effective_chat is not None:
             return ("chat", update.effective_chat.id)

@@ -59,7 +59,7 @@ class Service:
         Raise StateStoreStopped if the bot stopped because its state store could not write."""
         asyncio.run(self._run())
         if self.failure is not None:
-            raise StateStoreStopped(f"{self.failure}: stopped, to be restarted")
+            raise StateStoreStopped(f"{self.failure}; the bot stopped, for its supervisor to restart it")
 
     def stop(self) -> None:
         """Ask the service to stop; safe to call from any thread."""
