@@ -203,7 +203,6 @@ class GuardedServer(tornado.httpserver.HTTPServer):
                 len(self._open),
             )
             self._last_accept_log, self._failed_accepts = now, 0
-        self._make_room()  # a file descriptor back for the next accept
         # The socket stays readable: without a pause the loop would retry without end.
         asyncio.get_running_loop().remove_reader(sock.fileno())
         asyncio.get_running_loop().call_later(ACCEPT_PAUSE_SECONDS, self._resume, sock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
 import resource
 import signal
@@ -253,3 +254,29 @@ def test_slow_clients_beyond_the_open_files_limit_leave_telegram_and_health_chec
     errors = log.read_text()
     assert "Traceback" not in errors
     assert len([line for line in errors.splitlines() if "cannot accept" in line]) <= 1
+
+
+def test_running_out_of_file_descriptors_is_logged_once_and_accepting_resumes(api, start_bot, caplog):
+    port = start_webhook(api, start_bot)
+    waiting = [socket.socket() for _ in range(5)]  # their files opened now
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with caplog.at_level(logging.WARNING):
+        # Not one more file may be opened: every accept fails (EMFILE) for a while.
+        resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")) - 1, hard))
+        try:
+            for client in waiting:
+                client.settimeout(10)
+                client.connect(("127.0.0.1", port))
+            time.sleep(1.0)  # the accepts fail meanwhile, ten times a second
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        answers = []
+        for client in waiting:  # accepted once files can be opened again, and served
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: bot\r\n\r\n")
+            answers.append(client.recv(100))
+            client.close()
+    assert all(answer.startswith(b"HTTP/1.1 200") for answer in answers)
+    assert request(port, "GET", "/healthz")[0] == 200
+    failures = [r.getMessage() for r in caplog.records if "cannot accept" in r.getMessage()]
+    assert len(failures) == 1 and "EMFILE" in failures[0]
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback
