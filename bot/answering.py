@@ -108,7 +108,8 @@ def sender_key(update: Update) -> Hashable:
 async def timed_ask(
     runtime: Runtime, engine: Engine, question: str, conversation: Conversation | None, chat_id: int | None
 ) -> Answer:
-    """Ask the engine off the event loop, counting the question and its time in /stats."""
+    """Ask the engine (off the event loop if it may take long), counting the question and its
+    time in /stats."""
     answer, seconds = await ask_off_loop(runtime, engine, question, conversation)
     runtime.stats.record(seconds, abstained=answer.abstained, chat_id=chat_id)
     return answer
