@@ -18,24 +18,36 @@ group replies quote the question, which pairs every reply with its update. The r
   yardstick   --burst group questions from as many chats pushed at once, to our bot and to
               bench/bare_bot.py (the plainest PTB bot around the same Engine, same transport),
               --rounds times, alternating which goes first: answered per second, ours / bare
-              (target >= 0.9).
+              (target >= 0.9);
+  fair        flood limits on (the fake's and the bot's): --flood questions from one group pushed
+              at once, then one question from each of --chats other groups; the other groups' p99
+              against their p99 without the flood, on a fresh bot (target <= 2);
+  slow        webhook mode, the bot's open files limited to 1,024 (a common default): --slow-clients
+              connections held open, each having sent half its headers; meanwhile --chats updates
+              posted (50 a second) and as many /healthz asked, each on a new connection: p99 of
+              both (target < 1 s), against the same without the slow clients.
+Every run's peak RSS is also shown against the unlimited run's (target <= 1.5), when both ran.
 
 Per run: updates answered per second (first update to last reply), p50/p99 from update to reply,
 replies lost and duplicated, 429s received, the bot's peak RSS (VmHWM), its CPU per update.
 
     python bench/bench_load.py [--chats 200] [--questions 5] [--interval 1.0] [--many-chats 10000]
-                               [--burst 4000] [--rounds 4] [--json]
-                               [--runs flood,unlimited,burst,chats,kill,yardstick]
+                               [--burst 4000] [--rounds 4] [--flood 300] [--slow-clients 1000]
+                               [--json] [--runs flood,unlimited,burst,chats,kill,yardstick,fair,slow]
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import http.client
 import json
 import logging
 import math
 import os
+import resource
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -63,7 +75,10 @@ PAIRED_RUNS = {  # name: (fake enforces flood limits, bot's FLOOD_LIMITS, push e
     "unlimited": (False, "off", False),
     "burst": (False, "off", True),
 }
-ALL_RUNS = [*PAIRED_RUNS, "chats", "kill", "yardstick"]
+ALL_RUNS = [*PAIRED_RUNS, "chats", "kill", "yardstick", "fair", "slow"]
+WEBHOOK_SECRET = "bench-secret"
+SLOW_RUN_OPEN_FILES = 1024
+UPDATES_PER_SECOND = 50  # of the slow run: a busy bot's webhook traffic
 
 
 @dataclass
@@ -91,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=4000, help="questions of the yardstick run")
     parser.add_argument("--rounds", type=int, default=4, help="yardstick rounds (ours and the bare bot)")
     parser.add_argument("--ttl-seconds", type=float, default=3.0, help="CONVERSATION_TTL_HOURS, in seconds")
+    parser.add_argument("--flood", type=int, default=300, help="questions from one chat in the fair run")
+    parser.add_argument("--slow-clients", type=int, default=1000, help="connections held in the slow run")
     parser.add_argument("--runs", default=",".join(ALL_RUNS), help=f"comma-separated: {','.join(ALL_RUNS)}")
     parser.add_argument("--json", action="store_true", help="one JSON object per run")
     args = parser.parse_args(argv)
@@ -107,8 +124,16 @@ def main(argv: list[str] | None = None) -> int:
             reports.append(run_kill(args.many_chats, rate))
         elif name == "yardstick":
             reports.append(run_yardstick(args.burst, args.rounds))
+        elif name == "fair":
+            reports.append(run_fair(args.flood, args.chats))
+        elif name == "slow":
+            reports.append(run_slow_clients(args.slow_clients, args.chats))
         else:
             parser.error(f"unknown run {name!r}")
+    unlimited = next((r for r in reports if r.run == "unlimited"), None)
+    if unlimited is not None:
+        for report in reports:
+            report.figures["rss_over_unlimited"] = round(report.peak_rss_mb / unlimited.peak_rss_mb, 2)
     if args.json:
         for report in reports:
             print(json.dumps(asdict(report)))
@@ -237,6 +262,173 @@ def burst_once(name: str, questions: int, command: list[str] | None) -> Report:
     return measure(name, api, messages, peak_rss_mb, cpu_seconds)
 
 
+def run_fair(flood: int, chats: int) -> Report:
+    """One group pushes flood questions at once, then chats other groups ask one each, flood
+    limits on; the same chats alone on a fresh bot; the other groups' p99 with and without."""
+    alone = _fair_once(0, chats)
+    report = _fair_once(flood, chats)
+    report.figures = {
+        "others_p99_ms_alone": alone.p99_ms,
+        "others_p99_ms_with_flood": report.p99_ms,
+        "p99_over_alone": round(report.p99_ms / alone.p99_ms, 2),
+        **report.figures,
+    }
+    return report
+
+
+def _fair_once(flood: int, chats: int) -> Report:
+    api = FakeBotApi(TOKEN, flood_limits=True).start()
+    with tempfile.TemporaryDirectory() as folder:
+        bot = start_bot(api, Path(folder), FLOOD_LIMITS="on")
+        try:
+            flooding = {"id": -1008000000, "type": "supergroup", "title": "Flooding"}
+            reader = {"id": 690000, "is_bot": False, "first_name": "Flooder"}
+            for number in range(flood):
+                api.push("message", text_message(f"/ask {QUESTIONS[number % 4]}", flooding, user=reader))
+            messages = drive(api, schedule(chats, 1, 0))
+            settle_replies(api, messages, timeout=60 + len(messages) / 20)
+            peak_rss_mb, cpu_seconds = peak_rss(bot.pid), cpu_time(bot.pid)
+        finally:
+            stop(bot)
+            api.stop()
+    report = measure("fair", api, messages, peak_rss_mb, cpu_seconds)
+    if flood:
+        flood_replies = api.sent(flooding["id"])
+        report.figures = {"flood_questions": flood, "flood_chat_messages": len(flood_replies)}
+    return report
+
+
+def run_slow_clients(clients: int, updates: int) -> Report:
+    """Webhook mode with SLOW_RUN_OPEN_FILES open files: hold clients slow connections open, then
+    post updates (UPDATES_PER_SECOND) and ask /healthz, each on a new connection; p99 of both,
+    against the same without the slow clients."""
+    alone = _slow_once(0, updates)
+    report = _slow_once(clients, updates)
+    report.figures = {
+        **report.figures,
+        "updates_p99_ms_without_slow_clients": alone.p99_ms,
+        "health_p99_ms_without_slow_clients": alone.figures["health_p99_ms"],
+    }
+    return report
+
+
+def _slow_once(clients: int, updates: int) -> Report:
+    api = FakeBotApi(TOKEN).start()
+    port = _free_port()
+    slow: list[socket.socket] = []
+    with tempfile.TemporaryDirectory() as folder:
+        bot = start_bot(
+            api,
+            Path(folder),
+            preexec_fn=_limit_open_files,
+            ready="setWebhook",
+            WEBHOOK_URL="https://bot.example.test/hook",
+            WEBHOOK_SECRET=WEBHOOK_SECRET,
+            WEBHOOK_PORT=str(port),
+        )
+        try:
+            baseline_rss = peak_rss(bot.pid)
+            for _ in range(clients):
+                slow.append(_slow_client(port))
+            health = [_timed_health(port) for _ in range(updates)]
+            messages, posted_at = _post_updates(api, port, updates)
+            settle(api, len(messages), timeout=60 + len(messages) / 20)
+            still_open = sum(_still_open(client) for client in slow)
+            peak_rss_mb, cpu_seconds = peak_rss(bot.pid), cpu_time(bot.pid)
+        finally:
+            for client in slow:
+                client.close()
+            stop(bot)
+            api.stop()
+    api.pushed_at.update(posted_at)
+    report = measure("slow", api, messages, peak_rss_mb, cpu_seconds)
+    health_seconds = sorted(seconds for seconds, _ in health)
+    report.figures = {
+        "slow_clients": clients,
+        "slow_clients_still_open": still_open,
+        "health_ok": sum(1 for _, ok in health if ok),
+        "health_p50_ms": round(percentile(health_seconds, 50) * 1000, 1),
+        "health_p99_ms": round(percentile(health_seconds, 99) * 1000, 1),
+        "rss_mb_before_clients": round(baseline_rss, 1),
+    }
+    return report
+
+
+def _limit_open_files() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (SLOW_RUN_OPEN_FILES, SLOW_RUN_OPEN_FILES))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _slow_client(port: int) -> socket.socket:
+    """A connection that sends half its headers, then nothing."""
+    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+    client.sendall(b"POST /hook HTTP/1.1\r\nHost: bot\r\nContent-Le")
+    return client
+
+
+def _still_open(client: socket.socket) -> bool:
+    """Say whether the server still holds the connection."""
+    client.setblocking(False)
+    try:
+        while client.recv(65536):  # the server's answer, if any: read past it
+            pass
+        return False  # the end: the server closed it
+    except BlockingIOError:  # nothing more to read, and no end: still open
+        return True
+    except OSError:  # reset
+        return False
+
+
+def _timed_health(port: int) -> tuple[float, bool]:
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        ok = connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        ok = False
+    finally:
+        connection.close()
+    return time.monotonic() - started, ok
+
+
+def _post_updates(api: FakeBotApi, port: int, count: int) -> tuple[list[dict], dict[int, float]]:
+    """Post count questions from as many groups to the webhook, UPDATES_PER_SECOND, on up to 8
+    connections at once; return them and when each was posted."""
+    plan = []
+    for chat in range(count):
+        group = {"id": -1009500000 - chat, "type": "supergroup", "title": f"Chat {chat}"}
+        reader = {"id": 710000 + chat, "is_bot": False, "first_name": f"Reader {chat}"}
+        plan.append(api.update("message", text_message(f"/ask {QUESTIONS[chat % 4]}", group, user=reader)))
+    posted_at: dict[int, float] = {}
+
+    def post(update: dict) -> None:
+        posted_at[update["message"]["message_id"]] = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+            connection.request("POST", "/hook", json.dumps(update), headers)
+            connection.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            pass  # not answered: counted as lost
+        finally:
+            connection.close()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        started = time.monotonic()
+        for number, update in enumerate(plan):
+            delay = started + number / UPDATES_PER_SECOND - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(post, update)
+    return [update["message"] for update in plan], posted_at
+
+
 def _total_rate(reports: list[Report]) -> float:
     """Return the updates answered per second over several runs together."""
     seconds = sum(r.updates / r.answered_per_second for r in reports)
@@ -247,9 +439,15 @@ def _total_rate(reports: list[Report]) -> float:
 
 
 def start_bot(
-    api: FakeBotApi, folder: Path, command: list[str] | None = None, **settings: str
+    api: FakeBotApi,
+    folder: Path,
+    command: list[str] | None = None,
+    preexec_fn: Any = None,
+    ready: str = "deleteWebhook",
+    **settings: str,
 ) -> subprocess.Popen[bytes]:
-    """Start `article-bot run` (or command) in folder against api; return once it polls."""
+    """Start `article-bot run` (or command) in folder against api; return once it polls (or,
+    with ready="setWebhook", once its webhook is registered)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(folder),
@@ -262,10 +460,10 @@ def start_bot(
         "LOG_LEVEL": "WARNING",
         **settings,
     }
-    before = len(api.calls("deleteWebhook"))
-    bot = subprocess.Popen(command or [str(ARTICLE_BOT), "run"], cwd=folder, env=env)
+    before = len(api.calls(ready))
+    bot = subprocess.Popen(command or [str(ARTICLE_BOT), "run"], cwd=folder, env=env, preexec_fn=preexec_fn)
     # deleteWebhook comes just before polling starts (a getUpdates is recorded only when it returns).
-    api.wait_for(lambda: len(api.calls("deleteWebhook")) > before, timeout=60, message="for the bot to start")
+    api.wait_for(lambda: len(api.calls(ready)) > before, timeout=60, message="for the bot to start")
     return bot
 
 
@@ -315,6 +513,22 @@ def settle(api: FakeBotApi, expected: int, timeout: float, quiet: float = 15.0) 
         time.sleep(0.1)
         if len(api.sent()) != sent:
             sent, last_change = len(api.sent()), time.monotonic()
+    time.sleep(1.0)
+
+
+def settle_replies(api: FakeBotApi, messages: list[dict], timeout: float, quiet: float = 15.0) -> None:
+    """As settle, counting only the replies to messages (other chats' messages do not count)."""
+    deadline = time.monotonic() + timeout
+
+    def answered() -> int:
+        replies = api.replies()
+        return sum(1 for m in messages if replies.get(m["message_id"]))
+
+    count, last_change = answered(), time.monotonic()
+    while count < len(messages) and time.monotonic() < min(deadline, last_change + quiet):
+        time.sleep(0.1)
+        if answered() != count:
+            count, last_change = answered(), time.monotonic()
     time.sleep(1.0)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Update
@@ -11,7 +10,7 @@ from telegram.ext import ContextTypes
 from ..index.engine import Engine
 from ..index.errors import ContentError
 from . import telegram_render as render
-from .content import load_engine
+from .content import load_engine_off_loop
 from .replies import message_of, reply_html, reply_text
 from .runtime import runtime_of
 
@@ -31,7 +30,7 @@ async def reload_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     async with runtime.reloading:
         try:
-            engine: Engine = await asyncio.to_thread(load_engine, runtime.settings)
+            engine: Engine = await load_engine_off_loop(runtime.settings)
         except ContentError as error:
             logger.warning("reload failed: %s", error)
             reason = " ".join(str(error).split())  # one line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
@@ -14,6 +15,7 @@ from telegram import (
     LinkPreviewOptions,
     Update,
 )
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -29,6 +31,7 @@ from ..index.engine import Engine
 from . import admin, handlers
 from . import telegram_render as render
 from .allow_list import allow_list
+from .answering import rate_limited
 from .claims import claim_left, claimed_first, defer_claim
 from .delivery import DeliveryLimiter
 from .intake import Intake
@@ -49,6 +52,10 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 # few connections shared by many updates do best (burst run: 8 connections ~290 updates/s, 32 ~235).
 CONCURRENT_UPDATES = 64
 CONNECTIONS = 8
+DROPPED = (
+    "You're sending more than I can answer: I've skipped your latest messages. "
+    "Please wait for my answers, then ask again."
+)
 PRIVATE_COMMANDS = [
     BotCommand("start", "What I know and how to ask"),
     BotCommand("help", "How to ask, and the commands"),
@@ -66,6 +73,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
     if store is None:
         store = SqliteStateStore(settings.state_path, ttl_seconds=settings.conversation_ttl_hours * 3600)
     intake = Intake()
+    order = PerChatOrder(CONCURRENT_UPDATES, intake)
     updates_request = getupdates_request(intake, store, timeout)
     builder = (
         Application.builder()
@@ -76,7 +84,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
         .pool_timeout(timeout)
         .get_updates_request(updates_request)
         .update_queue(UpdateQueue(updates_request.parsed))
-        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES, intake))
+        .concurrent_updates(order)
         .connection_pool_size(CONNECTIONS)
         .defaults(
             Defaults(
@@ -93,6 +101,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
     application = builder.build()
     updates_request.bot = application.bot
     application.bot_data["runtime"] = Runtime(engine, settings, store)
+    order.on_drop = functools.partial(drop_update, application)
     add_handlers(application)
     return application
 
@@ -104,6 +113,7 @@ def add_handlers(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     first = claimed_first  # for the handlers that save nothing: claim, then answer
+    limited = rate_limited  # every question, command, button and inline query counts
     application.add_handler(TypeHandler(Update, defer_claim), group=-2)
     if application.bot_data["runtime"].settings.allowed_chat_ids:
         application.add_handler(TypeHandler(Update, allow_list), group=-1)
@@ -111,25 +121,51 @@ def add_handlers(application: Application) -> None:
         [
             # /ask first: the question is by far the most frequent update in groups, and PTB
             # tries the handlers of a group in order.
-            CommandHandler("ask", handlers.ask),
-            CommandHandler("reload", first(admin.reload_content)),
-            CommandHandler("stats", first(admin.stats_command)),
-            CommandHandler("start", first(handlers.start)),
-            CommandHandler("help", first(handlers.help_command)),
-            CommandHandler("about", first(handlers.about)),
-            CommandHandler("source", first(handlers.show_source)),
-            CommandHandler("reset", handlers.reset),
-            MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_message),
+            CommandHandler("ask", limited(handlers.ask)),
+            CommandHandler("reload", first(limited(admin.reload_content))),
+            CommandHandler("stats", first(limited(admin.stats_command))),
+            CommandHandler("start", first(limited(handlers.start))),
+            CommandHandler("help", first(limited(handlers.help_command))),
+            CommandHandler("about", first(limited(handlers.about))),
+            CommandHandler("source", first(limited(handlers.show_source))),
+            CommandHandler("reset", limited(handlers.reset)),
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, limited(handlers.private_message)),
+            # Counted only when it is addressed to the bot: group chatter is not a question.
             MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
-            MessageHandler(private & filters.COMMAND, first(handlers.unknown_command)),
-            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, first(handlers.non_text)),
-            CallbackQueryHandler(first(handlers.source_button), pattern=rf"^{render.SOURCE_CALLBACK}:"),
+            MessageHandler(private & filters.COMMAND, first(limited(handlers.unknown_command))),
+            MessageHandler(
+                private & ~filters.TEXT & ~filters.StatusUpdate.ALL, first(limited(handlers.non_text))
+            ),
+            CallbackQueryHandler(
+                first(limited(handlers.source_button)), pattern=rf"^{render.SOURCE_CALLBACK}:"
+            ),
             CallbackQueryHandler(first(handlers.other_button)),
-            InlineQueryHandler(first(handlers.inline_query)),
+            InlineQueryHandler(first(limited(handlers.inline_query))),
         ]
     )
     application.add_handler(TypeHandler(Update, claim_left), group=1)
     application.add_error_handler(handlers.error_handler)
+
+
+def drop_update(application: Application, update: object, first: bool) -> None:
+    """Count an update its chat sent beyond its queue (ordering.py), claim it so that it is never
+    answered, and tell the chat if it is the first dropped since the chat's queue was empty."""
+    application.create_task(_dropped(application, update, first), name="drop-update")
+
+
+async def _dropped(application: Application, update: object, first: bool) -> None:
+    runtime: Runtime = application.bot_data["runtime"]
+    runtime.stats.record_drop()
+    if not isinstance(update, Update) or not await runtime.store.claim(update.update_id):
+        return  # nothing to claim, or answered before (re-delivered)
+    message, chat = update.message, update.effective_chat
+    if not first or message is None or chat is None:
+        return  # a button or an inline query is simply not answered
+    thread = message.message_thread_id if message.is_topic_message else None
+    try:
+        await application.bot.send_message(chat.id, DROPPED, message_thread_id=thread)
+    except TelegramError as error:
+        logger.warning("could not tell chat %s of its dropped messages: %s", chat.id, error)
 
 
 async def post_init(application: Application) -> None:
@@ -178,7 +214,9 @@ def getupdates_request(intake: Intake, store: StateStore, timeout: float) -> Upd
 
 async def post_shutdown(application: Application) -> None:
     """Finish the state store's writes and close it, once nothing is answered any more."""
-    application.bot_data["runtime"].store.close()
+    runtime: Runtime = application.bot_data["runtime"]
+    runtime.answering.shutdown(wait=True)
+    runtime.store.close()
 
 
 def service(

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from ..index.errors import ArticleBotError
 from . import telegram_render as render
-from .answering import answer_question, timed_ask
+from .answering import answer_question, rate_limited, timed_ask
 from .chat_state import ChatState
 from .claims import claim_first, save_claiming
 from .replies import chat_key, message_of, reply_html, reply_text
@@ -94,7 +94,15 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     mentioned = _mentions_bot(message, context.bot)
     if not (mentioned or _replies_to_bot(message, context.bot)):
         return
+    await _addressed_group_message(update, context)
+
+
+@rate_limited
+async def _addressed_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer group text addressed to the bot (it counts against the sender's limit)."""
+    message = message_of(update)
     text = message.text or ""
+    mentioned = _mentions_bot(message, context.bot)
     question = _without_mention(text, context.bot.username) if mentioned else text
     if not question:
         await claim_first(update, context)
@@ -152,7 +160,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     logger.debug("inline question from %s: %s", query.from_user.id, question)
     runtime = runtime_of(context)
     engine = runtime.engine
-    answer = timed_ask(runtime, engine, question, None, chat_id=None)
+    answer = await timed_ask(runtime, engine, question, None, chat_id=None)
     await query.answer(render.inline_results(engine, question, answer), cache_time=300)
 
 

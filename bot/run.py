@@ -11,7 +11,7 @@ from telegram.request import HTTPXRequest
 
 from ..index.errors import ArticleBotError, ConfigError
 from .application import build_application, service
-from .content import load_engine
+from .content import load_engine, load_engine_with_progress
 from .logs import configure_logging
 from .settings import TOKEN_HELP, Settings, load_settings
 
@@ -22,7 +22,7 @@ def run(content: str | None) -> int:
     """Run the Telegram bot until it is stopped; raise ConfigError on bad configuration."""
     settings = load_settings(content)
     configure_logging(settings)
-    application = build_application(settings, load_engine(settings))
+    application = build_application(settings, load_engine_with_progress(settings))
     try:
         service(application, settings).run()
     except InvalidToken:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from telegram import User
@@ -28,6 +30,10 @@ class Runtime:
     typing: TypingIndicator = field(default_factory=TypingIndicator)
     reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
     unclaimed: set[int] = field(default_factory=set)  # updates begun, not yet claimed (claims.py)
+    # Where the engine answers (answering.ask_off_loop): one thread per core.
+    answering: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="answering")
+    )
 
     def __post_init__(self) -> None:
         self.throttle = QuestionThrottle(self.settings.rate_limit_per_minute)

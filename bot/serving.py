@@ -17,11 +17,13 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import Application
 
 from .settings import Settings
+from .sqlite_store import StateStoreStopped
 from .webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 1.0
+HEALTH_CHECK_SECONDS = 1.0  # how often the state store is checked while serving
 MAX_RETRY_SECONDS = 30.0
 TELEGRAM_API = "https://api.telegram.org"
 
@@ -47,12 +49,17 @@ class Service:
         self.stop_signals = stop_signals
         self.first_retry = first_retry
         self.webhook: WebhookServer | None = None
+        self.health_check_seconds = HEALTH_CHECK_SECONDS
+        self.failure: str | None = None  # why the service stopped by itself
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
 
     def run(self) -> None:
-        """Serve until stopped (blocks); what was fetched before the stop is still answered."""
+        """Serve until stopped (blocks); what was fetched before the stop is still answered.
+        Raise StateStoreStopped if the bot stopped because its state store could not write."""
         asyncio.run(self._run())
+        if self.failure is not None:
+            raise StateStoreStopped(f"{self.failure}; the bot stopped, for its supervisor to restart it")
 
     def stop(self) -> None:
         """Ask the service to stop; safe to call from any thread."""
@@ -68,9 +75,23 @@ class Service:
             if await self._connect():
                 await self.application.start()
                 logger.info("serving (%s)", "webhook" if self.settings.webhook_mode else "polling")
-                await self._stopping.wait()
+                await self._serve_while_healthy()
         finally:
             await self._shut_down()
+
+    async def _serve_while_healthy(self) -> None:
+        """Wait for a stop; stop of itself if the state store can no longer write, since nothing
+        could then be answered (a supervisor restarts the bot: Restart=on-failure)."""
+        assert self._stopping is not None
+        store = self.application.bot_data["runtime"].store
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.health_check_seconds)
+            except TimeoutError:
+                if not store.healthy():
+                    self.failure = "the state database's writer stopped"
+                    logger.critical("%s: stopping the bot", self.failure)
+                    return
 
     async def _connect(self) -> bool:
         """Initialize and start receiving updates, retrying while the Bot API is unreachable."""

@@ -46,7 +46,8 @@ class Settings:
     base_file_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    # Loopback: the webhook is served behind a TLS reverse proxy on the same host (docs/telegram.md).
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     rate_limit_per_minute: int = 20
     state_path: Path = Path(DEFAULT_STATE_FILE)
@@ -133,7 +134,7 @@ def settings_from(values: Mapping[str, str], content: str | None = None) -> Sett
         base_file_url=base_file_url,
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
-        webhook_listen=get("WEBHOOK_LISTEN") or "0.0.0.0",
+        webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
         webhook_port=_integer("WEBHOOK_PORT", get("WEBHOOK_PORT"), 8443, low=1, high=65535),
         rate_limit_per_minute=_integer(
             "RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20, low=0, high=10_000

@@ -13,14 +13,24 @@ being killed (it is in the WAL, in the OS's page cache), though not a power cut,
 the last moments of conversations but never corrupts the file.
 
 Rows idle for longer than the TTL are deleted (at start-up and then regularly), and the freed
-pages are given back to the file system, so the file shrinks back when chats go quiet. An
-unreadable or damaged file is moved aside with one log line and the bot starts afresh: losing
-conversations is better than a bot that cannot start.
+pages are given back to the file system, so the file shrinks back when chats go quiet. A damaged
+file (not a database, or failing SQLite's integrity check) is moved aside with one log line and
+the bot starts afresh: losing conversations is better than a bot that cannot start. Nothing else
+moves it aside: a database locked by another process is waited for (LOCK_WAIT_SECONDS), then
+refused with one line, and so is one the bot may not write (a read-only file or folder); the
+conversations and the answered update ids in it are kept. The file is opened without following a
+symbolic link, so that the bot never creates or chmods a file somewhere else.
+
+The writer thread survives whatever a write raises: a batch that fails is written again one write
+at a time, so the write at fault fails alone and the others commit. Should the thread ever stop,
+`healthy()` says so, every write waiting or to come fails at once instead of waiting for ever,
+and serving.py stops the bot with an error, for its supervisor to restart it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import queue
@@ -32,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..index.errors import ConfigError
+from ..index.errors import ArticleBotError, ConfigError
 from ..index.model import Turn
 from .chat_state import ChatKey, ChatState, state_from_json, state_to_json, turn_from_json, turn_to_json
 from .state_store import ANSWERS_REMEMBERED
@@ -49,6 +59,10 @@ BATCH_LIMIT = 1000  # writes committed together at most
 # (0.89), CPU 4.24 against 3.63 ms an update; at most every 20 ms while busy, 297 (1.03), 3.71 ms.
 HAND_OVER_INTERVAL_SECONDS = 0.02
 MAX_PRUNE_INTERVAL_SECONDS = 3600.0
+# How long opening waits for a database another process holds locked (a backup, say).
+LOCK_WAIT_SECONDS = 10.0
+LOCK_RETRY_SECONDS = 0.2
+BUSY_TIMEOUT_MS = 5000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chats (
     chat_id INTEGER NOT NULL, topic INTEGER NOT NULL, state TEXT NOT NULL, updated_at REAL NOT NULL,
@@ -62,6 +76,10 @@ CREATE TABLE IF NOT EXISTS updates (update_id INTEGER PRIMARY KEY, at REAL NOT N
 CREATE INDEX IF NOT EXISTS updates_at ON updates (at);
 CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, raw TEXT NOT NULL, at REAL NOT NULL);
 """
+
+
+class StateStoreStopped(ArticleBotError):
+    """The state store's writer stopped: nothing can be saved or claimed any more."""
 
 
 @dataclass
@@ -83,13 +101,16 @@ class SqliteStateStore:
         self.prune_interval = min(MAX_PRUNE_INTERVAL_SECONDS, max(ttl_seconds / 4, 1.0))
         writer = _open(path)
         self._reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._reader.execute("PRAGMA busy_timeout = 5000")
+        self._reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self._queue: queue.SimpleQueue[list[_Write] | None] = queue.SimpleQueue()
         self._pending: list[_Write] = []  # submitted on the event loop, not yet handed over
         self._last_hand_over = -HAND_OVER_INTERVAL_SECONDS
         self._unsettled = 0  # writes submitted and not yet committed (or failed)
-        self.prune(writer)
-        self._thread = threading.Thread(target=self._write_loop, args=(writer,), name="state-writer")
+        self._writing: list[_Write] = []  # the batch the writer thread is committing
+        self._stopped: str | None = None  # why the writer thread stopped, if it did unasked
+        self._closing = False
+        self._prune_quietly(writer)
+        self._thread = threading.Thread(target=self._run_writer, args=(writer,), name="state-writer")
         self._thread.daemon = True
         self._thread.start()
 
@@ -170,8 +191,13 @@ class SqliteStateStore:
 
         await self._submit(run)
 
+    def healthy(self) -> bool:
+        """Say whether writes can be made: False once the writer thread stopped unasked."""
+        return self._stopped is None
+
     def close(self) -> None:
         """Finish pending writes, fold the WAL back into the file and release the database."""
+        self._closing = True
         if self._thread.is_alive():
             self._hand_over()
             self._queue.put(None)
@@ -208,6 +234,8 @@ class SqliteStateStore:
     # The writer thread.
 
     async def _submit(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
+        if self._stopped is not None:
+            raise StateStoreStopped(self._stopped)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if not self._pending:
@@ -236,7 +264,34 @@ class SqliteStateStore:
         if self._pending:
             pending, self._pending = self._pending, []
             self._last_hand_over = time.monotonic()
+            if self._stopped is not None:  # nobody would take them
+                _report([(w.future, None, StateStoreStopped(self._stopped)) for w in pending])
+                return
             self._queue.put(pending)
+
+    def _run_writer(self, connection: sqlite3.Connection) -> None:
+        try:
+            self._write_loop(connection)
+        except BaseException as error:
+            self._stopped = f"the state database's writer stopped ({type(error).__name__}: {error})"
+            logger.critical("state database: %s", self._stopped, exc_info=error)
+        finally:
+            if self._stopped is None and not self._closing:
+                self._stopped = "the state database's writer stopped"
+            if self._stopped is not None:
+                self._fail_waiting()
+
+    def _fail_waiting(self) -> None:
+        """Fail the writes the stopped writer thread held or had queued: none waits for ever."""
+        failed = StateStoreStopped(self._stopped or "")
+        waiting, self._writing = self._writing, []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            waiting.extend(item or [])
+        _report([(write.future, None, failed) for write in waiting])
 
     def _write_loop(self, connection: sqlite3.Connection) -> None:
         next_prune = time.monotonic() + self.prune_interval
@@ -253,7 +308,13 @@ class SqliteStateStore:
                     break
             writes = [write for item in batch if item for write in item]
             if writes:
-                _commit_batch(connection, writes)
+                self._writing = writes
+                try:
+                    _commit_batch(connection, writes)
+                except Exception as error:  # _commit_batch settles every write; this is a bug
+                    logger.exception("state database: a batch could not be written")
+                    _report([(write.future, None, error) for write in writes])
+                self._writing = []
             closing = None in batch
             if prune_due or closing:
                 self._prune_quietly(connection)
@@ -265,7 +326,7 @@ class SqliteStateStore:
     def _prune_quietly(self, connection: sqlite3.Connection) -> None:
         try:
             self.prune(connection)
-        except sqlite3.Error as error:  # a failed clean-up must not stop the answers
+        except Exception as error:  # a failed clean-up must not stop the answers
             logger.warning("state database: pruning failed (%s)", error)
 
 
@@ -281,15 +342,28 @@ _Outcome = tuple["asyncio.Future[Any]", Any, "BaseException | None"]
 
 
 def _commit_batch(connection: sqlite3.Connection, writes: list[_Write]) -> None:
-    """Run the writes in one transaction and report each result, or the error to all of them."""
+    """Run the writes in one transaction and report each result; if the transaction fails, run
+    each write in a transaction of its own, so that only the writes that fail alone fail."""
     outcomes: list[_Outcome]
     try:
         with connection:  # BEGIN ... COMMIT, or ROLLBACK on an exception
             outcomes = [(write.future, write.run(connection), None) for write in writes]
-    except sqlite3.Error as error:
-        logger.error("state database: a write failed (%s)", error)
-        outcomes = [(write.future, None, error) for write in writes]
+    except Exception as error:  # an sqlite3 error, or a value it cannot store (an int past 2**63)
+        if len(writes) == 1:
+            logger.error("state database: a write failed (%s: %s)", type(error).__name__, error)
+            outcomes = [(writes[0].future, None, error)]
+        else:
+            outcomes = [_commit_one(connection, write) for write in writes]
     _report(outcomes)
+
+
+def _commit_one(connection: sqlite3.Connection, write: _Write) -> _Outcome:
+    try:
+        with connection:
+            return (write.future, write.run(connection), None)
+    except Exception as error:
+        logger.error("state database: a write failed (%s: %s)", type(error).__name__, error)
+        return (write.future, None, error)
 
 
 def _report(outcomes: list[_Outcome]) -> None:
@@ -316,12 +390,21 @@ def _settle_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | No
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    """Return the writer's connection to a checked database at path; move a damaged one aside."""
+    """Return the writer's connection to a checked database at path; move a damaged one aside,
+    wait for a locked one (LOCK_WAIT_SECONDS), refuse one that cannot be written."""
     _create_private(path)
     try:
-        return _connect_checked(path)
+        return _connect_waiting(path)
     except sqlite3.DatabaseError as error:
-        aside = _move_aside(path)
+        if not _is_damage(error):
+            raise ConfigError(_unusable(path, error)) from None
+        try:
+            aside = _move_aside(path)
+        except OSError as move_error:
+            raise ConfigError(
+                f"ARTICLE_BOT_STATE {path} is damaged ({error}) and cannot be moved aside "
+                f"({move_error.strerror}): move or delete it"
+            ) from None
         logger.warning(
             "state database %s is unreadable (%s): moved it to %s, starting afresh", path, error, aside
         )
@@ -332,27 +415,88 @@ def _open(path: Path) -> sqlite3.Connection:
             raise ConfigError(f"ARTICLE_BOT_STATE {path}: cannot use it ({again})") from None
 
 
+class _Damaged(sqlite3.DatabaseError):
+    """The file is a database that fails SQLite's integrity check."""
+
+
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    """Say whether error means the file itself is damaged (not locked, not read-only)."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return isinstance(error, _Damaged) or name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT")
+
+
+def _is_locked(error: sqlite3.DatabaseError) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
+def _connect_waiting(path: Path) -> sqlite3.Connection:
+    """Connect as _connect_checked, waiting up to LOCK_WAIT_SECONDS while another process holds
+    the database locked."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    logged = False
+    while True:
+        try:
+            return _connect_checked(path)
+        except sqlite3.DatabaseError as error:
+            if not _is_locked(error) or time.monotonic() >= deadline:
+                raise
+            if not logged:
+                logger.warning(
+                    "state database %s is locked by another process: waiting up to %g s",
+                    path,
+                    LOCK_WAIT_SECONDS,
+                )
+                logged = True
+            time.sleep(LOCK_RETRY_SECONDS)
+
+
+def _unusable(path: Path, error: sqlite3.DatabaseError) -> str:
+    """Return the one line that says why the database at path cannot be used, and what to do."""
+    if _is_locked(error):
+        return (
+            f"ARTICLE_BOT_STATE {path} is locked by another process (waited {LOCK_WAIT_SECONDS:g} s): "
+            "is another article-bot running on it? Stop it, or give this one another file"
+        )
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return (
+            f"ARTICLE_BOT_STATE {path}: cannot write it ({error}); the file and its folder must be "
+            "writable by the bot (SQLite adds -wal and -shm files beside it)"
+        )
+    return f"ARTICLE_BOT_STATE {path}: cannot use it ({error})"
+
+
 def _create_private(path: Path) -> None:
-    """Create path readable by its owner only (SQLite gives its WAL the same mode)."""
+    """Create path readable by its owner only (SQLite gives its WAL the same mode), never
+    following a symbolic link."""
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(descriptor)
-        os.chmod(path, 0o600)  # a file an earlier version created may be readable by all
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ConfigError(
+                f"ARTICLE_BOT_STATE {path} is a symbolic link: set ARTICLE_BOT_STATE to the file itself"
+            ) from None
         raise ConfigError(f"ARTICLE_BOT_STATE {path}: cannot create it ({error.strerror})") from None
+    try:
+        os.fchmod(descriptor, 0o600)  # a file an earlier version created may be readable by all
+    except OSError as error:
+        raise ConfigError(f"ARTICLE_BOT_STATE {path}: cannot make it private ({error.strerror})") from None
+    finally:
+        os.close(descriptor)
 
 
 def _connect_checked(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     try:
-        connection.execute("PRAGMA busy_timeout = 5000")
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Must precede the first table: afterwards incremental_vacuum can give pages back.
         connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
         if connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
             raise sqlite3.DatabaseError("cannot use write-ahead logging")
         connection.execute("PRAGMA synchronous = NORMAL")
         if connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise sqlite3.DatabaseError("damaged")
+            raise _Damaged("damaged")
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"written by another version (schema {version})")

@@ -78,6 +78,10 @@ class StateStore(Protocol):
         """Remember that the bot's messages message_ids (one answer) answered turn."""
         ...
 
+    def healthy(self) -> bool:
+        """Say whether writes can still be made (False: the bot must stop, to be restarted)."""
+        ...
+
     def close(self) -> None:
         """Finish pending writes and release the database."""
         ...

@@ -110,7 +110,7 @@ def start_html(engine: Engine) -> str:
 
 
 def stats_html(stats: StatsSnapshot) -> str:
-    """Render /stats: uptime, questions, abstentions, answer-time percentiles, chats."""
+    """Render /stats: uptime, questions, abstentions, answer-time percentiles, chats, drops."""
     answered = stats.questions - stats.abstentions
     rows = [
         "<b>Stats</b>",
@@ -118,6 +118,7 @@ def stats_html(stats: StatsSnapshot) -> str:
         f"Questions: {stats.questions} ({answered} answered, {stats.abstentions} abstained)",
         f"Answer time: p50 {milliseconds(stats.p50_seconds)}, p99 {milliseconds(stats.p99_seconds)}",
         f"Chats: {stats.chats}",
+        f"Dropped: {stats.dropped} (sent faster than they could be answered)",
     ]
     return "\n".join(rows)
 

@@ -34,6 +34,9 @@ from .state_store import StateStore
 logger = logging.getLogger(__name__)
 
 REASON_CHARS = 200  # of the parser's complaint in the log line; the update itself is not logged
+# The Bot API's update_id is an Integer, positive and increasing; an id is stored in SQLite's
+# signed 64-bit INTEGER, and a larger one would stop the write that stores it.
+MAX_UPDATE_ID = 2**63 - 1
 
 
 class UpdatesRequest(HTTPXRequest):
@@ -96,9 +99,17 @@ class UpdateQueue(asyncio.Queue[object]):
         super().put_nowait(item)
 
 
+def valid_update_id(value: Any) -> bool:
+    """Say whether value is an update id as Telegram defines them: a non-negative integer (that
+    fits SQLite's signed 64 bits)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_UPDATE_ID
+
+
 def parse_update(raw: Any, bot: Bot | None) -> Update | None:
     """Return raw parsed as an Update for bot, or None (logged once) if PTB cannot parse it."""
     try:
+        if not valid_update_id(raw.get("update_id") if isinstance(raw, dict) else None):
+            raise ValueError("update_id is not a non-negative 64-bit integer")
         update = Update.de_json(raw, bot)
         if isinstance(bot, ExtBot):
             bot.insert_callback_data(update)  # as ExtBot.get_updates does to what it parses
@@ -114,6 +125,4 @@ def parse_update(raw: Any, bot: Bot | None) -> Update | None:
 def id_of(raw: Any) -> int | None:
     """Return the update_id of a raw update, if it has one."""
     update_id = raw.get("update_id") if isinstance(raw, dict) else None
-    if isinstance(update_id, int) and not isinstance(update_id, bool):
-        return update_id
-    return None
+    return update_id if valid_update_id(update_id) else None

@@ -17,13 +17,14 @@ ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 def test_every_run_is_reported_with_no_reply_lost_or_duplicated():
     result = subprocess.run(
         [sys.executable, str(BENCH), "--chats", "3", "--questions", "1", "--interval", "0.1",
-         "--many-chats", "30", "--burst", "10", "--rounds", "2", "--ttl-seconds", "0.5", "--json"],
+         "--many-chats", "30", "--burst", "10", "--rounds", "2", "--ttl-seconds", "0.5",
+         "--flood", "30", "--slow-clients", "50", "--json"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     reports = {r["run"]: r for r in map(json.loads, result.stdout.splitlines())}
 
-    assert list(reports) == ["flood", "unlimited", "burst", "chats", "kill", "yardstick"]
+    assert list(reports) == ["flood", "unlimited", "burst", "chats", "kill", "yardstick", "fair", "slow"]
     for name, report in reports.items():
         assert report["updates"] == {"chats": 30, "kill": 30, "yardstick": 10}.get(name, 3)
         assert report["duplicated"] == 0
@@ -39,3 +40,8 @@ def test_every_run_is_reported_with_no_reply_lost_or_duplicated():
     yardstick = reports["yardstick"]["figures"]
     assert yardstick["bare_lost"] == 0 and yardstick["ours_over_bare"] > 0
     assert len(yardstick["bare_answered_per_second"]) == 2
+    fair = reports["fair"]["figures"]
+    assert fair["p99_over_alone"] > 0 and 0 < fair["flood_chat_messages"] < 30  # the surplus dropped
+    slow = reports["slow"]["figures"]
+    assert slow["health_ok"] == 3 and slow["health_p99_ms"] > 0
+    assert all(report["figures"]["rss_over_unlimited"] > 0 for report in reports.values())

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from bot_api_server import ALICE, BOB, GROUP, TOKEN, callback_query, inline_query, text_message
 from running_bot import ask_and_wait, free_port
 
-from article_bot.bot import run
+from article_bot.bot import content, run
 from article_bot.bot.allow_list import NOT_SERVED
 from article_bot.index.engine import Engine
 
@@ -188,3 +190,34 @@ def test_the_content_limits_and_cache_folder_reach_the_loader(monkeypatch, tmp_p
     assert seen["max_bytes"] == 123456
     assert len(engine.passages) == 2
     assert len(list((tmp_path / "vectors").glob("*.npy"))) == 1
+
+
+def test_reload_indexes_off_the_event_loop_while_the_old_content_answers(
+    api, start_bot, articles, monkeypatch, caplog
+):
+    start_bot(Engine.from_path(articles), ARTICLE_BOT_CONTENT=str(articles), ADMIN_USER_IDS=ADMIN)
+    indexing, release = threading.Event(), threading.Event()
+    load_engine = content.load_engine
+
+    def slow_load(settings):
+        indexing.set()
+        release.wait(30)  # as long as a big article takes to index
+        return load_engine(settings)
+
+    monkeypatch.setattr(content, "load_engine", slow_load)
+    monkeypatch.setattr(content, "PROGRESS_SECONDS", 0.05)
+    (articles / "northtown.md").unlink()
+    (articles / "southtown.md").write_text(SOUTHTOWN, encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="article_bot.bot.content"):
+        api.push("message", text_message("/reload"))
+        assert indexing.wait(10)
+        # Meanwhile another chat is answered, from the content being replaced.
+        assert "27 percent" in ask_and_wait(api, text_message("Who is Bob Jones?", user=BOB))["text"]
+        deadline = time.monotonic() + 10
+        while not any("indexing the content:" in r.getMessage() for r in caplog.records):  # progress
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        release.set()
+        [reloaded] = api.wait_sent(ALICE["id"], 1)
+    assert reloaded.result["text"] == "Reloaded: 1 article(s), 3 passages."
+    assert "Carol White" in ask_and_wait(api, text_message("Who is Carol White?", user=BOB))["text"]

@@ -17,7 +17,7 @@ def test_defaults_with_only_a_token():
     settings = settings_from({"TELEGRAM_BOT_TOKEN": TOKEN})
     assert settings.token == TOKEN
     assert settings.webhook_mode is False and settings.base_url is None
-    assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8443)
+    assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8443)  # behind a proxy
     assert settings.rate_limit_per_minute == 20 and settings.log_level == "INFO"
     assert settings.state_path == Path("article-bot-state.sqlite3")
     assert settings.admin_user_ids == frozenset() == settings.allowed_chat_ids

@@ -213,3 +213,38 @@ def test_a_row_of_another_shape_reads_as_a_fresh_conversation(path):
         assert run(again.chat(ChatKey(1))) == ChatState()
     finally:
         again.close()
+
+
+def test_a_write_that_fails_fails_alone_and_the_writer_goes_on(path):
+    store = SqliteStateStore(path, WEEK)
+
+    async def together():
+        # Submitted in one turn of the event loop: one batch, one transaction at first.
+        return await asyncio.gather(
+            store.save(ChatKey(1), state_with("mesa")),
+            store.claim(2**63),  # SQLite cannot store it
+            store.save(ChatKey(2), state_with("arce"), claim=7),
+            return_exceptions=True,
+        )
+
+    try:
+        saved, refused, claimed = run(together())
+        assert saved is True and claimed is True
+        assert isinstance(refused, OverflowError)
+        assert run(store.chat(ChatKey(1))) == state_with("mesa")
+        assert run(store.chat(ChatKey(2))) == state_with("arce")
+        assert run(store.claim(7)) is False  # committed with its conversation
+        assert run(store.claim(8)) is True and store.healthy()
+    finally:
+        store.close()
+
+
+def test_a_symbolic_link_is_refused_and_its_target_left_alone(tmp_path):
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("not the bot's")
+    target.chmod(0o644)
+    link = tmp_path / "state.sqlite3"
+    link.symlink_to(target)
+    with pytest.raises(ConfigError, match=r"ARTICLE_BOT_STATE .* is a symbolic link"):
+        SqliteStateStore(link, WEEK)
+    assert target.read_text() == "not the bot's" and stat.S_IMODE(target.stat().st_mode) == 0o644

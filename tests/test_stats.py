@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from article_bot.bot.stats import TIMINGS_KEPT, Stats, percentile
+import pickle
+
+from article_bot.bot.stats import TIMINGS_KEPT, DistinctCounter, Stats, percentile
 from article_bot.bot.telegram_render import duration, stats_html
 
 
@@ -77,5 +79,23 @@ def test_stats_render_as_lines_an_admin_can_read():
         "Questions: 2 (1 answered, 1 abstained)",
         "Answer time: p50 4.2 ms, p99 10.0 ms",
         "Chats: 2",
+        "Dropped: 0 (sent faster than they could be answered)",
     ]
     assert duration(59.9) == "59s"
+
+
+def test_chats_are_counted_in_fixed_memory_within_a_few_percent():
+    counter = DistinctCounter()
+    size = len(pickle.dumps(counter))
+    for chat_id in range(-50_000, 50_000):
+        counter.add(chat_id)
+        counter.add(chat_id)  # a chat asking again is the same chat
+    assert abs(len(counter) - 100_000) < 0.05 * 100_000
+    assert len(pickle.dumps(counter)) == size  # nothing kept per chat
+
+
+def test_a_few_chats_are_counted_exactly():
+    stats = Stats()
+    for chat_id in [5, -100123, 5, 77, -100123]:
+        stats.record(0.01, abstained=False, chat_id=chat_id)
+    assert stats.snapshot().chats == 3

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -264,16 +265,19 @@ def test_long_replies_are_split_within_telegram_limit(api, start_bot, tmp_path):
     assert " ".join(parts) == f"¶1\n{long_engine.passage(1).text}"
 
 
-def test_questions_beyond_the_rate_limit_get_one_slow_down(api, start_bot):
+def test_questions_and_commands_beyond_the_rate_limit_get_one_slow_down(api, start_bot):
     start_bot(RATE_LIMIT_PER_MINUTE="2")
     for question in ["Who is Carlos Mesa?", "Who is Luis Arce?", "Who won?", "Who lost?"]:
-        api.push("message", text_message(question))
-    api.push("message", text_message("/help"))
-    sent = api.wait_sent(PRIVATE, 4)
+        api.push("message", text_message(f"/ask {question}", GROUP))
+    for command in ["/help", "/start", "/about", "/source 1", "/reset", "/ask"]:
+        api.push("message", text_message(command, GROUP))  # commands count too: all ignored
+    # One group's updates are answered in order: Bob's question comes after all of Alice's.
+    api.push("message", text_message("/ask Who is Luis Almagro?", GROUP, user=BOB))
+    sent = api.wait_sent(GROUP["id"], 4)
     texts = [c.result["text"] for c in sent]
     assert "Sources" in texts[0] and "Sources" in texts[1]
     assert texts[2] == SLOW_DOWN
-    assert texts[3].startswith("Ask me a question about the article")
+    assert "Almagro" in texts[3] and len(texts) == 4
 
 
 def test_restart_answers_pending_updates_once_and_keeps_the_conversation(api, start_bot, town, monkeypatch):
@@ -432,3 +436,26 @@ def test_closest_passage_and_bold_span_reach_the_chat(api, start_bot, engine, mo
     sent = api.sent(PRIVATE)[-1]
     assert sent.params["text"].startswith("Arce won <b>55.1 percent</b> of the vote. [1]\n")
     assert sent.result["text"].startswith(text)
+
+
+def test_a_long_question_is_answered_off_the_event_loop_while_other_chats_are_answered(
+    api, start_bot, engine, monkeypatch
+):
+    start_bot()
+    long_question = "Who is Carlos Mesa?" + " " * 300  # longer than INLINE_QUESTION_CHARS
+    asking, release = threading.Event(), threading.Event()
+    ask = engine.ask
+
+    def slow_ask(question, conversation=None):
+        if question == long_question:
+            asking.set()
+            release.wait(20)  # the engine at work on a big article
+        return ask(question, conversation)
+
+    monkeypatch.setattr(engine, "ask", slow_ask)
+    api.push("message", text_message(long_question))
+    assert asking.wait(10)
+    other = ask_and_wait(api, text_message("Who is Luis Arce?", user=BOB))  # meanwhile
+    release.set()
+    [answer] = api.wait_sent(PRIVATE, 1)
+    assert "Arce" in other["text"] and "31.5" in answer.result["text"]

@@ -4,6 +4,8 @@ anonymous senders, oversized replies, foreign buttons and re-delivered updates."
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
 import json
 import os
 import re
@@ -22,6 +24,7 @@ from running_bot import ask_and_wait, free_port, post_json
 
 from article_bot.bot.answering import SLOW_DOWN
 from article_bot.bot.handlers import STALE_BUTTON
+from article_bot.bot.sqlite_store import SqliteStateStore
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 PRIVATE = ALICE["id"]
@@ -100,12 +103,127 @@ def test_run_starts_afresh_on_a_damaged_state_file(api, tmp_path, processes, dam
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
 
 
+def wait_until(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def one_error_line(stderr: str) -> str:
+    """The line `article-bot run` ends with on an expected failure (beside the log lines)."""
+    [line] = [line for line in stderr.splitlines() if line.startswith("article-bot: ")]
+    assert "Traceback" not in stderr
+    return line
+
+
+@needs_article_bot
+def test_a_locked_state_file_is_waited_for_and_kept(api, tmp_path, processes):
+    state = tmp_path / "article-bot-state.sqlite3"
+    first = start_process(processes, api, tmp_path)
+    assert "31.5" in ask_and_wait(api, text_message("Who is Carlos Mesa?"))["text"]
+    assert first.stop() == 0
+    holder = sqlite3.connect(state, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing (a backup tool, a second bot)
+
+    second = start_process(processes, api, tmp_path)
+    wait_until(lambda: "is locked by another process: waiting" in second.stderr)
+    holder.execute("ROLLBACK")
+    holder.close()
+    follow_up = ask_and_wait(api, text_message("What share of the vote did he get?"))
+    assert "31.5" in follow_up["text"]  # the conversation was kept
+    assert second.stop() == 0
+    assert not list(tmp_path.glob("*.damaged-*")) and "Traceback" not in second.stderr
+
+
+@needs_article_bot
+def test_a_state_file_locked_for_good_is_one_line_and_exit_2(api, tmp_path, processes):
+    state = tmp_path / "article-bot-state.sqlite3"
+    SqliteStateStore(state, 3600).close()
+    holder = sqlite3.connect(state, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        bot = start_process(processes, api, tmp_path)
+        assert bot.process.wait(60) == 2
+    finally:
+        holder.close()
+    line = one_error_line(bot.stderr)
+    assert line.startswith(f"article-bot: ARTICLE_BOT_STATE {state.name} is locked by another process")
+    assert not list(tmp_path.glob("*.damaged-*"))
+
+
+PR_CAPBSET_DROP = 24
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2
+
+
+def without_root_overrides() -> None:
+    """In the child, before exec: drop root's power to write what its permissions forbid (as a
+    service's root without CAP_DAC_OVERRIDE, or any other user, is)."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@needs_article_bot
+def test_a_state_file_in_a_read_only_folder_is_one_line_and_kept(api, tmp_path):
+    folder = tmp_path / "state"
+    folder.mkdir()
+    state = folder / "article-bot-state.sqlite3"
+    store = SqliteStateStore(state, 3600)
+    asyncio.run(store.claim(42))
+    store.close()
+    folder.chmod(0o555)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "ARTICLE_BOT_CACHE": os.environ.get("ARTICLE_BOT_CACHE", str(tmp_path / "cache")),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "ARTICLE_BOT_STATE": str(state),
+    }
+    try:
+        result = subprocess.run(
+            [str(ARTICLE_BOT), "run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=without_root_overrides,
+        )
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 2
+    line = one_error_line(result.stderr)
+    assert line.startswith(f"article-bot: ARTICLE_BOT_STATE {state}: cannot write it")
+    assert sorted(p.name for p in folder.iterdir()) == [state.name]  # kept, nothing moved aside
+    with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as connection:
+        assert connection.execute("SELECT update_id FROM updates").fetchall() == [(42,)]
+
+
+@needs_article_bot
+def test_a_state_file_that_is_a_symbolic_link_is_refused_and_its_target_left_alone(api, tmp_path, processes):
+    target = tmp_path / "notes.txt"
+    target.write_text("someone else's file")
+    target.chmod(0o644)
+    link = tmp_path / "article-bot-state.sqlite3"
+    link.symlink_to(target)
+    bot = start_process(processes, api, tmp_path, ARTICLE_BOT_STATE=str(link))
+    assert bot.process.wait(60) == 2
+    assert "is a symbolic link" in one_error_line(bot.stderr)
+    assert target.read_text() == "someone else's file" and stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
 @needs_article_bot
 def test_after_a_sigkill_every_answered_conversation_is_kept_and_nothing_is_answered_twice(
     api, tmp_path, processes
 ):
     first = start_process(processes, api, tmp_path)
-    questions = [text_message("/ask Who is Carlos Mesa?", group_chat(n)) for n in range(20)]
+    # A reader per group: one sender's 40 questions would be over the per-sender limit.
+    questions = [text_message("/ask Who is Carlos Mesa?", group_chat(n), user=reader(n)) for n in range(20)]
     for question in questions:
         api.push("message", question)
     api.wait_for(lambda: len(api.sent()) >= 10, timeout=30)
@@ -115,7 +233,7 @@ def test_after_a_sigkill_every_answered_conversation_is_kept_and_nothing_is_answ
     start_process(processes, api, tmp_path)
     api.wait_for(lambda: api.calls("deleteWebhook") and len(api.calls("deleteWebhook")) == 2, timeout=30)
     follow_ups = [
-        text_message("/ask What share of the vote did he get?", group_chat(n), reply_to=None)
+        text_message("/ask What share of the vote did he get?", group_chat(n), user=reader(n))
         for n in range(20)
     ]
     for follow_up in follow_ups:
@@ -176,6 +294,10 @@ def conversation_rows(state: Path) -> list[tuple[str]]:
         return []
     finally:
         connection.close()
+
+
+def reader(number: int) -> dict[str, Any]:
+    return {"id": 8100 + number, "is_bot": False, "first_name": f"Reader {number}"}
 
 
 def group_chat(number: int) -> dict[str, Any]:
