@@ -199,6 +199,28 @@ def test_a_question_answered_in_one_sentence_is_answered_by_it_not_by_two_halves
     assert [c.passage.label for c in answer.citations] == ["¶3"]
 
 
+@pytest.mark.parametrize("count", ["thirteen", "seventeen", "sixty", "ninety", "seventy-five"])
+@pytest.mark.parametrize(
+    ("sentences", "question"),
+    [
+        ("The attack on the border post left {} soldiers dead.", "How many soldiers died?"),
+        (
+            "Fighting broke out at the border post. {} soldiers died there.",
+            "How many soldiers died at the border post?",
+        ),
+    ],
+)
+def test_a_count_in_words_answers_how_many(count, sentences, question):
+    # Every cardinal is a number, as "twelve" and "12" are: the sentence holds what is asked for.
+    sentences = sentences.format(count).replace(". " + count, ". " + count.capitalize())
+    engine = Engine([parse_article(ARMY + sentences + "\n", "army")])
+
+    answer = engine.ask(question)
+
+    assert not answer.abstained
+    assert count in answer.text.lower() and "soldiers" in answer.text
+
+
 def test_two_halves_of_a_question_answered_nowhere_together_are_not_an_answer():
     # One sentence counts soldiers and another counts the killed: neither says how many soldiers
     # were killed, and nor do the two together.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from article_bot.index.cues import CARDINALS
 from article_bot.index.facts import MAX_QUOTE_CHARS, analyse_sentence
 
 
@@ -61,3 +62,13 @@ def test_a_long_sentence_without_short_clauses_is_cut_at_a_word():
     assert facts.shortened is not None
     assert facts.shortened.text.endswith(" …") and len(facts.shortened.text) <= MAX_QUOTE_CHARS + 2
     assert sentence.startswith(facts.shortened.text.removesuffix(" …"))
+
+
+def test_every_cardinal_in_words_is_a_number_and_counts_what_follows():
+    for word, value in CARDINALS.items():
+        facts = analyse_sentence(f"Officials said {word} soldiers were killed.")
+
+        assert str(value) in facts.terms, word
+        if word != "one":  # also a pronoun: "the one who"
+            assert facts.numbers == (word,), word
+            assert "soldier" in facts.counted, word
