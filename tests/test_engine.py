@@ -159,6 +159,27 @@ def test_what_the_article_does_not_say_gets_an_honest_no(question, ask):
 
 
 @pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("WHAT SHARE OF THE VOTE DID CARLOS MESA GET?", "31.5 percent"),
+        ("HOW MANY PEOPLE DIED OF COVID-19 IN BOLIVIA?", "8,500"),
+        ("What Share Of The Vote Did Carlos Mesa Get?", "31.5 percent"),
+        ("WHO IS LIONEL MESSI?", None),
+        ("WHAT IS THE TALLEST MOUNTAIN IN THE WORLD?", None),
+    ],
+)
+def test_a_question_in_capitals_is_answered_as_in_lower_case(question, expected, ask):
+    # Capitals everywhere say nothing of names: "SHARE" and "VOTE" are not names to be vetoed on.
+    answer = ask(question)
+
+    if expected is None:
+        assert answer.abstained and answer.citations == ()
+    else:
+        assert not answer.abstained
+        assert expected in answer.text
+
+
+@pytest.mark.parametrize(
     ("question", "long_form"),
     [
         ("What does OAS stand for?", "Organization of American States (OAS)"),
