@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .analysis import Acronym, Token
+from .analysis import Acronym, Token, terms
 from .model import Turn
 from .question import Question
 
@@ -62,6 +62,13 @@ class Query:
             return possessive
         personal, replaced = _PERSONAL.subn(lambda _: self.referred, self.text, count=1)
         return personal if replaced else f"{self.text} ({self.referred})"
+
+    @property
+    def full_names(self) -> tuple[tuple[str, ...], ...]:
+        """Return the names of two words or more asked about, as index terms: the question's, and
+        whom its pronoun stands for ("Salvador Romero": ("salvador", "romero"))."""
+        names = [*self.question.name_terms, tuple(terms(self.referred))]
+        return tuple(name for name in names if len(name) > 1)
 
     @property
     def text(self) -> str:

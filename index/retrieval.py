@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .analysis import terms
 from .bm25 import BM25Index
-from .facts import SentenceFacts, analyse_sentence
+from .facts import SentenceFacts, analyse_sentence, named_by_surname, written_names
 from .model import Passage
 from .query import Query, TermGroup
 
@@ -76,6 +76,7 @@ class Retriever:
                 self._sentence_owner.append((p_index, s_index))
             passage_terms.append(words)
         self.facts = tuple(facts)  # by sentence id
+        self._written_names = written_names(self.facts)
         self._passage_sets = [frozenset(t) for t in passage_terms]
         # Where a name may stand for a passage: the passage, the one before it when it opens by
         # referring back ("This followed an interview where he...") and the article's title.
@@ -126,6 +127,7 @@ class Retriever:
         sentence_scores = self._group_scores(self.sentence_index, query.groups, sentence_ids)
         # A passage's score joins its sentences' in proportion, scaled to the best sentence's.
         passage_scale = self.passage_weight * _scale(sentence_scores) / best_passage
+        stand_ins = self._stand_ins(query)
         hits = []
         for s_id in sentence_ids:
             p_index, s_index = self._sentence_owner[s_id]
@@ -139,10 +141,10 @@ class Retriever:
                     passage=self.passages[p_index],
                     sentence=s_index,
                     score=score,
-                    coverage=self._coverage(query.groups, s_id, p_index),
-                    sentence_coverage=self._coverage(query.groups, s_id, p_index, passage_credit=0.0),
+                    coverage=self._coverage(query.groups, s_id, p_index, stand_ins=stand_ins),
+                    sentence_coverage=self._coverage(query.groups, s_id, p_index, 0.0, stand_ins),
                     facts=self.facts[s_id],
-                    missing_entities=self._missing_entities(query, s_id, p_index),
+                    missing_entities=self._missing_entities(query, s_id, p_index, stand_ins),
                     sentence_id=s_id,
                 )
             )
@@ -152,14 +154,29 @@ class Retriever:
         by_id = {hit.sentence_id: hit for hit in hits}
         return best + [by_id[s_id] for s_id in dict.fromkeys(extra) if s_id not in chosen]
 
-    def _missing_entities(self, query: Query, s_id: int, p_index: int) -> tuple[str, ...]:
-        """Return the names asked about that the passage never mentions."""
+    def _stand_ins(self, query: Query) -> dict[str, str]:
+        """Return the other words of each name asked about that its last word alone stands for,
+        as they are in no one else's name in the articles ("Romero" for "Salvador Romero"): each
+        of those words' terms with its surname's."""
+        return {
+            part: name[-1]
+            for name in query.full_names
+            if named_by_surname(name, self._written_names)
+            for part in name[:-1]
+        }
+
+    def _missing_entities(
+        self, query: Query, s_id: int, p_index: int, stand_ins: dict[str, str] | None = None
+    ) -> tuple[str, ...]:
+        """Return the names asked about that the passage never mentions, by name or by the
+        surname that stands for them (stand_ins, see _stand_ins)."""
         scope = self._name_scope[p_index]
-        return tuple(
-            e
-            for e in query.entities
-            if e not in scope and not any(_one_typo_apart(e, term) for term in scope)
-        )
+
+        def mentions(e: str) -> bool:
+            return e in scope or any(_one_typo_apart(e, term) for term in scope)
+
+        stand_ins = stand_ins or {}
+        return tuple(e for e in query.entities if not mentions(stand_ins.get(e, e)) and not mentions(e))
 
     def _name_bonus(self, query: Query, s_id: int) -> float:
         """Favour sentences that name someone as asked ("Luis Arce"), not in scattered parts."""
@@ -193,12 +210,18 @@ class Retriever:
         return totals
 
     def _coverage(
-        self, groups: Sequence[TermGroup], s_id: int, p_index: int, passage_credit: float = 0.5
+        self,
+        groups: Sequence[TermGroup],
+        s_id: int,
+        p_index: int,
+        passage_credit: float = 0.5,
+        stand_ins: dict[str, str] | None = None,
     ) -> float:
         """Return the IDF-weighted share of the asked groups in the sentence (those only in its
-        passage count for passage_credit)."""
-        in_sentence = self.facts[s_id].term_set
-        in_passage = self._passage_sets[p_index]
+        passage count for passage_credit); a word of a name counts where its surname stands for
+        it (stand_ins, see _stand_ins)."""
+        in_sentence = _with_stand_ins(self.facts[s_id].term_set, stand_ins)
+        in_passage = _with_stand_ins(self._passage_sets[p_index], stand_ins)
         found = total = 0.0
         for group in groups:
             if not group.asked:
@@ -242,6 +265,13 @@ def _one_typo_apart(asked: str, written: str) -> bool:
         )
     shorter, longer = sorted((asked, written), key=len)
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def _with_stand_ins(present: frozenset[str], stand_ins: dict[str, str] | None) -> frozenset[str]:
+    """Return the terms present with the words of names whose surnames are present."""
+    if not stand_ins:
+        return present
+    return present | {part for part, surname in stand_ins.items() if surname in present}
 
 
 def _count(alternative: tuple[str, ...], present: frozenset[str]) -> int:
