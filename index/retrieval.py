@@ -79,15 +79,18 @@ class Retriever:
         self._written_names = written_names(self.facts)
         self._passage_sets = [frozenset(t) for t in passage_terms]
         # Where a name may stand for a passage: the passage, the one before it when it opens by
-        # referring back ("This followed an interview where he...") and the article's title.
+        # referring back ("This followed an interview where he...") and the article's title; and
+        # when that one opens by referring back too ("He then argued..."), the one before it, and
+        # so on back to a passage that does not.
         self._name_scope = []
         title_terms: dict[str, frozenset[str]] = {}
         for p_index, passage in enumerate(self.passages):
             title = title_terms.setdefault(passage.article_slug, frozenset(terms(passage.article_title)))
             scope = set(self._passage_sets[p_index]) | title
-            previous = self.passages[p_index - 1] if p_index else None
-            if previous and previous.article_slug == passage.article_slug and _refers_back(passage):
-                scope |= self._passage_sets[p_index - 1]
+            back, referring = p_index - 1, _refers_back(passage)
+            while referring and back >= 0 and self.passages[back].article_slug == passage.article_slug:
+                scope |= self._passage_sets[back]
+                back, referring = back - 1, _opens_referring(self.passages[back])
             self._name_scope.append(frozenset(scope))
         self.passage_index = BM25Index(passage_terms, k1=k1, b=b)
         self.sentence_index = BM25Index([f.terms for f in self.facts], k1=k1, b=b)
@@ -245,6 +248,12 @@ def _refers_back(passage: Passage) -> bool:
     """Return whether a passage's first sentence refers back with a pronoun."""
     opening = passage.sentences[0] if passage.sentences else passage.text
     return bool(_ANAPHORA & {word.strip(",.;:“”\"'").lower() for word in opening.split()})
+
+
+def _opens_referring(passage: Passage) -> bool:
+    """Return whether a passage's first word refers back ("He then argued...", "This led...")."""
+    opening = (passage.sentences[0] if passage.sentences else passage.text).split()[:1]
+    return bool(opening) and opening[0].strip(",.;:“”\"'").lower() in _ANAPHORA
 
 
 LIGHT_WEIGHT = 0.3  # an everyday verb counts this much towards coverage

@@ -8,9 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from article_bot.index.content import parse_article
-from article_bot.index.engine import Engine, Tuning
+from article_bot.index.engine import Engine
 from article_bot.index.model import Answer, Conversation
 from article_bot.index.question import read_question
+from article_bot.index.rank import admissible
 
 
 @pytest.fixture
@@ -327,17 +328,51 @@ TOWN = (
     [(None, "What did Juan Lopez announce?"), ("Who is Juan Lopez?", "What did he announce?")],
 )
 def test_a_surname_stands_for_a_name_only_where_no_one_else_has_it(other, answered, context, question):
-    # Quoting whatever the ranker prefers (no threshold), only the names veto can keep "Lopez
-    # announced" out: it must when two people are called Lopez, and must not when one is.
-    text = TOWN.format(other=other)
-    engine = Engine([parse_article(text, "town")], Tuning(threshold=0.0, threshold_doubtful=0.0))
+    # Which sentences the bot may quote at all (rank.admissible), whatever the ranker makes of
+    # them: "Lopez announced" only when one person is called Lopez.
+    engine = Engine([parse_article(TOWN.format(other=other), "town")])
     conversation = Conversation()
     if context:
         engine.ask(context, conversation)
+    weighing = engine.weigh(engine.query(read_question(question), conversation))
 
-    answer = engine.ask(question, conversation)
+    quotable = [weighing.hits[i].text for i in admissible(weighing.rows, weighing.probabilities)]
 
-    assert ("Lopez announced that the old bridge" in answer.text) is answered
+    assert any(text.startswith("Lopez announced") for text in quotable) is answered
+
+
+def test_a_passage_referring_back_inherits_names_through_a_chain_of_such_passages(ask):
+    # ¶18 opens "He fraudulently presented...", ¶17 "This followed an interview...", ¶16 names
+    # Morales: the question's name is in the chain, so the quotation in ¶18 can answer.
+    answer = ask("Who did Morales say shut down the productive apparatus?")
+
+    assert "the government itself shut it down" in answer.text
+    assert cited_labels(answer) == ["¶18"]
+
+
+STRIKE = (
+    "# Strike\n\nThe union leader Ana Quispe called a strike at the tin mine on Monday.\n\n{middle}\n\n"
+    "She then demanded that the wage cut be withdrawn within a week.\n\n"
+    "The owners of the mine refused to negotiate with the union.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("middle", "answered"),
+    [
+        ("This followed a wage cut that the owners announced in March.", True),
+        ("The owners had announced a wage cut in March.", False),  # the chain stops here
+    ],
+)
+def test_names_reach_back_only_through_passages_that_refer_back(middle, answered):
+    # Her name is two passages back, reached only through one that refers back. Which sentences
+    # the bot may quote at all (rank.admissible), whatever the ranker makes of them:
+    engine = Engine([parse_article(STRIKE.format(middle=middle), "strike")])
+    weighing = engine.weigh(engine.query(read_question("What did Ana Quispe demand?")))
+
+    quotable = [weighing.hits[i].text for i in admissible(weighing.rows, weighing.probabilities)]
+
+    assert ("She then demanded that the wage cut be withdrawn within a week." in quotable) is answered
 
 
 @pytest.mark.parametrize(
