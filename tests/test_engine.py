@@ -376,6 +376,32 @@ def test_names_reach_back_only_through_passages_that_refer_back(middle, answered
 
 
 @pytest.mark.parametrize(
+    ("context", "follow_up", "expected"),
+    [
+        ("What did Romero announce?", "Why?", "supposedly due to system issues"),
+        ("What did the army transport?", "Where?", "bags with ballots in Santa Cruz"),
+        ("What did Morales lose in 2016?", "When?", "In February 2016, Morales lost"),
+    ],
+)
+def test_a_bare_follow_up_can_be_answered_by_the_sentence_just_quoted(context, follow_up, expected, ask):
+    conversation = Conversation()
+    first = ask(context, conversation)
+
+    answer = ask(follow_up, conversation)
+
+    assert expected in first.text
+    assert not answer.abstained
+    assert expected in answer.text
+
+
+def test_a_bare_follow_up_of_a_name_alone_asks_nothing(ask):
+    conversation = Conversation()
+    ask("Who is Carlos Mesa?", conversation)
+
+    assert ask("Why?", conversation).abstained
+
+
+@pytest.mark.parametrize(
     ("context", "follow_up"),
     [("What about Obama?", "When was he elected?"), ("Who is Carlos Mesa?", "When was he born?")],
 )
