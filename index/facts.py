@@ -123,14 +123,17 @@ def _analyse(text: str) -> SentenceFacts:
 def written_names(sentences: Iterable[SentenceFacts]) -> dict[str, frozenset[tuple[str, ...]]]:
     """Return the names of two capitalised words or more the sentences write ("Luis Arce"), as
     index terms, by their last word ("arc"): whom that word alone may stand for. A stopword, a
-    month or a day or a title ("President") is no part of a name; punctuation ends one."""
+    month or a day, a title ("President") or a word the sentences also write in lower case
+    ("Great Britain", "North America": a common word) is no part of a name; punctuation ends one."""
+    sentences = tuple(sentences)
+    common = {token.term for sentence in sentences for token in sentence.tokens if not token.capitalized}
     found: dict[str, set[tuple[str, ...]]] = {}
     for sentence in sentences:
         for match in _CAPITALISED_RUN.finditer(sentence.folded):
             run: list[str] = []
             for word in (*match.group().split(), ""):
                 term = terms(word) if _in_a_name(word) else []
-                if len(term) == 1:
+                if len(term) == 1 and term[0] not in common:
                     run.append(term[0])
                     continue
                 if len(run) > 1:
