@@ -67,8 +67,8 @@ class Query:
     def full_names(self) -> tuple[tuple[str, ...], ...]:
         """Return the names of two words or more asked about, as index terms: the question's, and
         whom its pronoun stands for ("Salvador Romero": ("salvador", "romero"))."""
-        names = [*self.question.name_terms, tuple(terms(self.referred))]
-        return tuple(name for name in names if len(name) > 1)
+        referred = [tuple(terms(self.referred))] if self.referred else []
+        return tuple(name for name in [*self.question.name_terms, *referred] if len(name) > 1)
 
     @property
     def text(self) -> str:
