@@ -6,6 +6,12 @@
 #   deploy/check-install.sh [PYTHON]      (default python3; run from anywhere)
 set -euo pipefail
 
+# The question asked of the bundled article, and what its answer must hold: one sentence of the
+# article holds all its words ("Luis Arce, the MAS presidential candidate"), so it is answered
+# for a reason, not by luck. tests/test_deploy.py asks it of the installed bot too.
+question="Who was the MAS presidential candidate?"
+expected="Luis Arce"
+
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dockerfile="$repo/deploy/Dockerfile"
 python=${1:-python3}
@@ -90,16 +96,16 @@ done
 ls "$venv"/lib/python*/site-packages/article_bot-*.dist-info/licenses/{LICENSE,NOTICE.md} >/dev/null
 echo "ok: import bot and import index fail, article_bot.* imports; LICENSE and NOTICE.md installed"
 
-echo "== article-bot ask \"Who won?\" from an empty folder, bundled article"
+echo "== article-bot ask \"$question\" from an empty folder, bundled article"
 started=$EPOCHREALTIME
-reply=$(env -u ARTICLE_BOT_CONTENT "$venv/bin/article-bot" ask "Who won?")
+reply=$(env -u ARTICLE_BOT_CONTENT "$venv/bin/article-bot" ask "$question")
 finished=$EPOCHREALTIME
 echo "$reply"
-grep -q "Luis Arce" <<<"$reply" || { echo "FAIL: the reply does not name the winner, Luis Arce" >&2; exit 1; }
+grep -qF "$expected" <<<"$reply" || { echo "FAIL: the reply does not name $expected" >&2; exit 1; }
 awk -v a="$started" -v b="$finished" 'BEGIN { printf "ok: answered in %.2f s (first run, cold)\n", b - a }'
 
 echo "== the same with ARTICLE_BOT_CONTENT pointing at the copied content (as /content in Docker)"
-ARTICLE_BOT_CONTENT="$src/content" "$venv/bin/article-bot" ask --json "Who was the MAS presidential candidate?" \
-    | grep -q "Luis Arce" || { echo "FAIL: no answer from ARTICLE_BOT_CONTENT" >&2; exit 1; }
+ARTICLE_BOT_CONTENT="$src/content" "$venv/bin/article-bot" ask --json "$question" \
+    | grep -qF "$expected" || { echo "FAIL: no answer from ARTICLE_BOT_CONTENT" >&2; exit 1; }
 echo "ok"
 echo "check-install: PASS"

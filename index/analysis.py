@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from nltk.stem.snowball import SnowballStemmer
 
+from .cues import CARDINALS
+
 COUNTRY_US = "u_s"  # "US" and "U.S." the country: never the stopword "us"
 
 STOPWORDS = frozenset(
@@ -140,22 +142,7 @@ _IRREGULAR = {
     "undertook": "undertake",
 }
 _NUMBER_WORDS = {
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "eleven": "11",
-    "twelve": "12",
-    "twenty": "20",
-    "hundred": "100",
-    "thousand": "1000",
-    "million": "1000000",
+    **{word: str(value) for word, value in CARDINALS.items()},
     "once": "1",
     "twice": "2",
     "first": "1st",
@@ -283,7 +270,7 @@ def _word_tokens(word: str, shouting: bool, previous: str) -> list[Token]:
         tokens = [t for part in parts for t in _word_tokens(part, shouting, previous)]
         joined = "".join(parts).lower()
         if len(parts) > 1 and not all(p.replace(",", "").replace(".", "").isdigit() for p in parts):
-            tokens.append(Token(word, stem(joined), False, capitalized))
+            tokens.append(Token(word, _compound_number(parts) or stem(joined), False, capitalized))
         return tokens
     word = word.replace("'", "").replace(",", "").replace(".", "")
     if not word:
@@ -297,6 +284,14 @@ def _word_tokens(word: str, shouting: bool, previous: str) -> list[Token]:
     if lower in _NUMBER_WORDS:
         return [Token(word, _NUMBER_WORDS[lower], lower in STOPWORDS, capitalized)]
     return [Token(word, stem(lower), lower in STOPWORDS, capitalized)]
+
+
+def _compound_number(parts: list[str]) -> str | None:
+    """Return the value of a number written as tens and units ("sixty-five": "65"), else None."""
+    if len(parts) != 2:
+        return None
+    tens, units = (CARDINALS.get(part.lower(), 0) for part in parts)
+    return str(tens + units) if tens in range(20, 100, 10) and units in range(1, 10) else None
 
 
 def _number(word: str) -> str:

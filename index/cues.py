@@ -40,10 +40,25 @@ QUANTITY_ASKED = re.compile(
 
 
 YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
-NUMBER_WORDS = frozenset(
-    """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred
-    hundreds thousand thousands million millions billion billions dozen dozens half twice several
-    few""".split()
+# The cardinal numbers in words, with their values: the one list that every reader of number
+# words (the terms of `analysis`, the cues here, the spans of `spans`) builds on. The numbers in
+# between are written with these ("twenty-five", "three hundred", "two million").
+_ONES = """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen""".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+CARDINALS: dict[str, int] = {
+    **{word: value for value, word in enumerate(_ONES, start=1)},
+    **{word: 10 * value for value, word in enumerate(_TENS, start=2)},
+    "hundred": 100,
+    "thousand": 1_000,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+    "trillion": 1_000_000_000_000,
+}
+# Words that say how many: the cardinals but "one", which is as often a pronoun ("the one who",
+# "one of them"), with their plurals and the words of an amount ("dozens", "twice", "several").
+NUMBER_WORDS = frozenset(CARDINALS).difference({"one"}) | frozenset(
+    """hundreds thousands millions billions trillions dozen dozens half twice several few""".split()
 )
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b")
 DIGIT = re.compile(r"\d")

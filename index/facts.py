@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from . import cues
-from .analysis import Token, fold, folded_words
+from .analysis import Token, fold, folded_words, terms
 
 MAX_QUOTE_CHARS = 400  # a longer sentence is quoted in part: the run of its clauses that answers
 CLAUSE_END = re.compile(r"(?<=[,;:—–)])\s*|\s+(?=[—–(])")
@@ -117,6 +117,48 @@ def _analyse(text: str) -> SentenceFacts:
         ),
         digits=_distinct(digits),
         dates=_distinct(years + months),
+    )
+
+
+def written_names(sentences: Iterable[SentenceFacts]) -> dict[str, frozenset[tuple[str, ...]]]:
+    """Return the names of two capitalised words or more the sentences write ("Luis Arce"), as
+    index terms, by their last word ("arc"): whom that word alone may stand for. A stopword, a
+    month or a day, a title ("President") or a word the sentences also write in lower case
+    ("Great Britain", "North America": a common word) is no part of a name; punctuation ends one."""
+    sentences = tuple(sentences)
+    common = {token.term for sentence in sentences for token in sentence.tokens if not token.capitalized}
+    found: dict[str, set[tuple[str, ...]]] = {}
+    for sentence in sentences:
+        for match in _CAPITALISED_RUN.finditer(sentence.folded):
+            run: list[str] = []
+            for word in (*match.group().split(), ""):
+                term = terms(word) if _in_a_name(word) else []
+                if len(term) == 1 and term[0] not in common:
+                    run.append(term[0])
+                    continue
+                if len(run) > 1:
+                    found.setdefault(run[-1], set()).add(tuple(run))
+                run = []
+    return {last: frozenset(names) for last, names in found.items()}
+
+
+def _in_a_name(word: str) -> bool:
+    return word[:1].isupper() and not cues.is_calendar(word) and not _ROLE.fullmatch(word.lower())
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][^\W\d_]*(?:[ \t]+[A-Z][^\W\d_]*)+")
+_ROLE = re.compile(cues.ROLES)
+
+
+def named_by_surname(name: tuple[str, ...], written: dict[str, frozenset[tuple[str, ...]]]) -> bool:
+    """Return whether the last word of a name asked about (index terms: "lui", "arc") stands for
+    the whole name in an article whose names are written (see written_names): the article writes
+    the name in full, and every name it writes with that last word is the same person's (its other
+    words are among the asked name's, or the asked name's among its)."""
+    given = set(name[:-1])
+    others = [set(other[:-1]) for other in written.get(name[-1], ())]
+    return any(given <= other for other in others) and all(
+        given <= other or other <= given for other in others
     )
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .analysis import Acronym, Token
+from .analysis import Acronym, Token, terms
 from .model import Turn
 from .question import Question
 
@@ -64,6 +64,13 @@ class Query:
         return personal if replaced else f"{self.text} ({self.referred})"
 
     @property
+    def full_names(self) -> tuple[tuple[str, ...], ...]:
+        """Return the names of two words or more asked about, as index terms: the question's, and
+        whom its pronoun stands for ("Salvador Romero": ("salvador", "romero"))."""
+        referred = [tuple(terms(self.referred))] if self.referred else []
+        return tuple(name for name in [*self.question.name_terms, *referred] if len(name) > 1)
+
+    @property
     def text(self) -> str:
         """Return the question as asked."""
         return self.question.text
@@ -103,7 +110,20 @@ def build_query(
     entities = list(question.entities)
     referred = ""
     has_pronoun = question.has_pronoun
-    if previous is not None and (has_pronoun or len(groups) <= 1 or not entities):
+    if (
+        previous is not None
+        and not groups
+        and not has_pronoun
+        and set(previous.terms) - set(previous.entities)
+    ):
+        # "Why?", "When?": it asks its question of what the previous one asked (more than a name:
+        # "Who is Carlos Mesa?" "Why?" asks nothing), whose words it takes as its own; the answer
+        # may well be the sentence just quoted.
+        groups = [TermGroup(term, ((term,),)) for term in dict.fromkeys(previous.terms + previous.entities)]
+        entities.extend(previous.entities)
+        referred = previous.names[0] if previous.names else " ".join(previous.entities)
+        asked_terms = frozenset(term for group in groups for term in group.terms)
+    elif previous is not None and (has_pronoun or len(groups) <= 1 or not entities):
         carried = _context_groups(previous, asked_terms, bool(entities), has_pronoun, known)
         if not groups and has_pronoun:
             # "What did he do?": all it asks is about whom the last question was.

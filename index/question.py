@@ -51,6 +51,7 @@ _DEFINED = re.compile(
 _NOT_A_THING = frozenset(
     "it this that these those they he she there who what which one ones happening going up wrong".split()
 )
+_LETTER_WORDS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 _CAPITALISED_RUN = re.compile(r"(?<=\s)[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*")
 
 
@@ -85,6 +86,8 @@ def read_question(text: str) -> Question:
     """Analyse a question (its spacing normalised and its length capped first)."""
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]
     folded = fold(text)
+    if _case_says_nothing(folded):
+        folded = folded.lower()  # read as if typed in lower case: no word is taken for a name
     lowered = folded.lower()
     split = folded_words(folded)
     tokens = tuple(token for _, word_tokens in split for token in word_tokens)
@@ -115,6 +118,18 @@ def read_question(text: str) -> Question:
         percent=bool(cues.PERCENT.search(lowered)),
         defined=_defined(folded),
     )
+
+
+def _case_says_nothing(folded: str) -> bool:
+    """Return whether a question's capitals say nothing of which words are names: most of its
+    words are in capitals ("WHO WON THE ELECTION?"), or every word past the first starts with one
+    ("Who Won The Election?")."""
+    words = _LETTER_WORDS.findall(folded)
+    shouted = sum(1 for word in words if len(word) > 1 and word.isupper())
+    if shouted * 2 > sum(1 for word in words if len(word) > 1):
+        return True
+    later = words[1:]
+    return len(later) >= 3 and all(word[0].isupper() for word in later)
 
 
 def _defined(folded: str) -> str | None:

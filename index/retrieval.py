@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .analysis import terms
 from .bm25 import BM25Index
-from .facts import SentenceFacts, analyse_sentence
+from .facts import SentenceFacts, analyse_sentence, named_by_surname, written_names
 from .model import Passage
 from .query import Query, TermGroup
 
@@ -76,17 +76,21 @@ class Retriever:
                 self._sentence_owner.append((p_index, s_index))
             passage_terms.append(words)
         self.facts = tuple(facts)  # by sentence id
+        self._written_names = written_names(self.facts)
         self._passage_sets = [frozenset(t) for t in passage_terms]
         # Where a name may stand for a passage: the passage, the one before it when it opens by
-        # referring back ("This followed an interview where he...") and the article's title.
+        # referring back ("This followed an interview where he...") and the article's title; and
+        # when that one opens by referring back too ("He then argued..."), the one before it, and
+        # so on back to a passage that does not.
         self._name_scope = []
         title_terms: dict[str, frozenset[str]] = {}
         for p_index, passage in enumerate(self.passages):
             title = title_terms.setdefault(passage.article_slug, frozenset(terms(passage.article_title)))
             scope = set(self._passage_sets[p_index]) | title
-            previous = self.passages[p_index - 1] if p_index else None
-            if previous and previous.article_slug == passage.article_slug and _refers_back(passage):
-                scope |= self._passage_sets[p_index - 1]
+            back, referring = p_index - 1, _refers_back(passage)
+            while referring and back >= 0 and self.passages[back].article_slug == passage.article_slug:
+                scope |= self._passage_sets[back]
+                back, referring = back - 1, _opens_referring(self.passages[back])
             self._name_scope.append(frozenset(scope))
         self.passage_index = BM25Index(passage_terms, k1=k1, b=b)
         self.sentence_index = BM25Index([f.terms for f in self.facts], k1=k1, b=b)
@@ -126,6 +130,7 @@ class Retriever:
         sentence_scores = self._group_scores(self.sentence_index, query.groups, sentence_ids)
         # A passage's score joins its sentences' in proportion, scaled to the best sentence's.
         passage_scale = self.passage_weight * _scale(sentence_scores) / best_passage
+        stand_ins = self._stand_ins(query)
         hits = []
         for s_id in sentence_ids:
             p_index, s_index = self._sentence_owner[s_id]
@@ -139,10 +144,10 @@ class Retriever:
                     passage=self.passages[p_index],
                     sentence=s_index,
                     score=score,
-                    coverage=self._coverage(query.groups, s_id, p_index),
-                    sentence_coverage=self._coverage(query.groups, s_id, p_index, passage_credit=0.0),
+                    coverage=self._coverage(query.groups, s_id, p_index, stand_ins=stand_ins),
+                    sentence_coverage=self._coverage(query.groups, s_id, p_index, 0.0, stand_ins),
                     facts=self.facts[s_id],
-                    missing_entities=self._missing_entities(query, s_id, p_index),
+                    missing_entities=self._missing_entities(query, s_id, p_index, stand_ins),
                     sentence_id=s_id,
                 )
             )
@@ -152,14 +157,29 @@ class Retriever:
         by_id = {hit.sentence_id: hit for hit in hits}
         return best + [by_id[s_id] for s_id in dict.fromkeys(extra) if s_id not in chosen]
 
-    def _missing_entities(self, query: Query, s_id: int, p_index: int) -> tuple[str, ...]:
-        """Return the names asked about that the passage never mentions."""
+    def _stand_ins(self, query: Query) -> dict[str, str]:
+        """Return the other words of each name asked about that its last word alone stands for,
+        as they are in no one else's name in the articles ("Romero" for "Salvador Romero"): each
+        of those words' terms with its surname's."""
+        return {
+            part: name[-1]
+            for name in query.full_names
+            if named_by_surname(name, self._written_names)
+            for part in name[:-1]
+        }
+
+    def _missing_entities(
+        self, query: Query, s_id: int, p_index: int, stand_ins: dict[str, str] | None = None
+    ) -> tuple[str, ...]:
+        """Return the names asked about that the passage never mentions, by name or by the
+        surname that stands for them (stand_ins, see _stand_ins)."""
         scope = self._name_scope[p_index]
-        return tuple(
-            e
-            for e in query.entities
-            if e not in scope and not any(_one_typo_apart(e, term) for term in scope)
-        )
+
+        def mentions(e: str) -> bool:
+            return e in scope or any(_one_typo_apart(e, term) for term in scope)
+
+        stand_ins = stand_ins or {}
+        return tuple(e for e in query.entities if not mentions(stand_ins.get(e, e)) and not mentions(e))
 
     def _name_bonus(self, query: Query, s_id: int) -> float:
         """Favour sentences that name someone as asked ("Luis Arce"), not in scattered parts."""
@@ -193,12 +213,18 @@ class Retriever:
         return totals
 
     def _coverage(
-        self, groups: Sequence[TermGroup], s_id: int, p_index: int, passage_credit: float = 0.5
+        self,
+        groups: Sequence[TermGroup],
+        s_id: int,
+        p_index: int,
+        passage_credit: float = 0.5,
+        stand_ins: dict[str, str] | None = None,
     ) -> float:
         """Return the IDF-weighted share of the asked groups in the sentence (those only in its
-        passage count for passage_credit)."""
-        in_sentence = self.facts[s_id].term_set
-        in_passage = self._passage_sets[p_index]
+        passage count for passage_credit); a word of a name counts where its surname stands for
+        it (stand_ins, see _stand_ins)."""
+        in_sentence = _with_stand_ins(self.facts[s_id].term_set, stand_ins)
+        in_passage = _with_stand_ins(self._passage_sets[p_index], stand_ins)
         found = total = 0.0
         for group in groups:
             if not group.asked:
@@ -224,6 +250,12 @@ def _refers_back(passage: Passage) -> bool:
     return bool(_ANAPHORA & {word.strip(",.;:“”\"'").lower() for word in opening.split()})
 
 
+def _opens_referring(passage: Passage) -> bool:
+    """Return whether a passage's first word refers back ("He then argued...", "This led...")."""
+    opening = (passage.sentences[0] if passage.sentences else passage.text).split()[:1]
+    return bool(opening) and opening[0].strip(",.;:“”\"'").lower() in _ANAPHORA
+
+
 LIGHT_WEIGHT = 0.3  # an everyday verb counts this much towards coverage
 
 
@@ -242,6 +274,13 @@ def _one_typo_apart(asked: str, written: str) -> bool:
         )
     shorter, longer = sorted((asked, written), key=len)
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def _with_stand_ins(present: frozenset[str], stand_ins: dict[str, str] | None) -> frozenset[str]:
+    """Return the terms present with the words of names whose surnames are present."""
+    if not stand_ins:
+        return present
+    return present | {part for part, surname in stand_ins.items() if surname in present}
 
 
 def _count(alternative: tuple[str, ...], present: frozenset[str]) -> int:

@@ -54,10 +54,8 @@ _UNITS = (
     r"kg|kilograms?|pounds|lbs?|dollars|euros|yuan|degrees|°[CF]?|mph|km/h|years?|months?|weeks?|"
     r"days?|hours?|minutes?|seconds?|centuries|decades|times|GW|MW|kW|W|V|Hz|GHz|MHz"
 )
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-    r"hundred|a\shundred|a\sthousand|a\sdozen|dozens|hundreds|thousands|millions|half"
+_NUMBER_WORDS = "|".join(sorted(cues.CARDINALS, key=len, reverse=True)) + (
+    r"|a\shundred|a\sthousand|a\sdozen|dozens|hundreds|thousands|millions|half"
 )
 _FIGURE = (
     r"(?:(?:US|U\.S\.|A|C|HK|NZ)?[$£€¥]\s?)?"

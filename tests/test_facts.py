@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from article_bot.index.facts import MAX_QUOTE_CHARS, analyse_sentence
+from article_bot.index.cues import CARDINALS
+from article_bot.index.facts import MAX_QUOTE_CHARS, analyse_sentence, named_by_surname, written_names
 
 
 def test_numbers_dates_and_what_the_numbers_count():
@@ -61,3 +62,31 @@ def test_a_long_sentence_without_short_clauses_is_cut_at_a_word():
     assert facts.shortened is not None
     assert facts.shortened.text.endswith(" …") and len(facts.shortened.text) <= MAX_QUOTE_CHARS + 2
     assert sentence.startswith(facts.shortened.text.removesuffix(" …"))
+
+
+def test_every_cardinal_in_words_is_a_number_and_counts_what_follows():
+    for word, value in CARDINALS.items():
+        facts = analyse_sentence(f"Officials said {word} soldiers were killed.")
+
+        assert str(value) in facts.terms, word
+        if word != "one":  # also a pronoun: "the one who"
+            assert facts.numbers == (word,), word
+            assert "soldier" in facts.counted, word
+
+
+def test_a_surname_stands_for_a_name_no_one_else_in_the_article_has():
+    written = written_names(
+        analyse_sentence(text)
+        for text in [
+            "Juan Lopez met President Maria Ortiz on Monday in La Paz.",
+            "Lopez then flew to Santa Cruz, and Ortiz stayed.",
+            "Ana Ruiz and Pedro Ruiz disagreed.",
+            "Great Britain was then a great power.",
+        ]
+    )
+
+    assert named_by_surname(("juan", "lopez"), written)
+    assert named_by_surname(("maria", "ortiz"), written)  # "President" is no part of her name
+    assert not named_by_surname(("ana", "ruiz"), written)  # two people are called Ruiz
+    assert not named_by_surname(("carlo", "lopez"), written)  # not the Lopez of the article
+    assert not named_by_surname(("great", "britain"), written)  # "great" is a common word here

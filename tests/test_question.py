@@ -119,3 +119,18 @@ def test_a_question_is_folded_once_and_split_into_words_once(andes, monkeypatch)
 )
 def test_a_question_asking_only_what_something_is_is_noticed(question, defined):
     assert read_question(question).defined == defined
+
+
+@pytest.mark.parametrize(
+    "question", ["WHO WON THE ELECTION?", "Who Won The Election?", "WHO WON THE ELECTION, mate?"]
+)
+def test_capitals_everywhere_name_no_one(question):
+    asked = read_question(question)
+
+    assert asked.names == () and asked.entities == () and asked.named == ()
+    assert asked.terms == read_question(question.lower()).terms
+
+
+@pytest.mark.parametrize("question", ["Who did the OAS and the MAS congratulate?", "Who is Luis Arce?"])
+def test_a_few_capitals_still_name_someone(question):
+    assert read_question(question).entities
