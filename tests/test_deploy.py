@@ -283,7 +283,7 @@ def test_check_install_question_is_answered_by_the_installed_bot(content, tmp_pa
     assert "[1]" in result.stdout and "doesn't say" not in result.stdout
 
 
-@pytest.mark.skipif(os.environ.get("RUN_SLOW") != "1", reason="slow (network, ~20 s): RUN_SLOW=1")
+@pytest.mark.skipif(os.environ.get("RUN_SLOW") != "1", reason="slow (package index, 86 s here): RUN_SLOW=1")
 def test_check_install_script_installs_and_answers():
     result = subprocess.run(
         ["bash", str(DEPLOY / "check-install.sh"), sys.executable],
