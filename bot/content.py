@@ -13,6 +13,7 @@ import logging
 import time
 
 from ..index.content import default_content_path, load_articles
+from ..index.embed import encoder
 from ..index.engine import Engine
 from .settings import Settings
 
@@ -26,7 +27,9 @@ def load_engine(settings: Settings) -> Engine:
     # Settings resolved --content and ARTICLE_BOT_CONTENT already: os.environ is not read again.
     path = default_content_path(settings.content, environ={})
     articles = load_articles(path, max_bytes=settings.max_article_bytes)
-    return Engine(articles, cache=settings.cache_folder)
+    engine = Engine(articles, cache=settings.cache_folder)
+    encoder()  # the sentence model, loaded now rather than by the first question asked
+    return engine
 
 
 def load_engine_with_progress(settings: Settings) -> Engine:

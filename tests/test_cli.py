@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,14 +67,17 @@ def test_an_answer_quotes_the_article_and_cites_its_passage(transcript):
 
     assert answer["abstained"] is False
     assert "Luis Arce" in answer["answer"]
-    assert answer["answer"].endswith("[1]")
-    (citation,) = answer["citations"]
-    assert citation["ref"] == 1
-    assert citation["article"] == TITLE
-    assert citation["passage"] == "¶2"
-    # Quoted verbatim: the answer without its marker is a sentence of the cited passage.
-    assert answer["answer"].removesuffix(" [1]") in citation["text"]
-    assert "Sources:" in answer["reply"] and "[1] ¶2:" in answer["reply"]
+    assert re.search(r"\[\d\]$", answer["answer"])
+    citations = answer["citations"]
+    assert [citation["ref"] for citation in citations] == list(range(1, len(citations) + 1))
+    assert all(citation["article"] == TITLE for citation in citations)
+    assert "¶2" in [citation["passage"] for citation in citations]  # the sentence naming Arce's
+    # Quoted verbatim: each sentence, without its marker, is a sentence of the passage it cites.
+    quoted = re.findall(r"(.+?) \[(\d)\](?: |$)", answer["answer"])
+    assert [int(ref) for _, ref in quoted] == [citation["ref"] for citation in citations]
+    for sentence, ref in quoted:
+        assert sentence in citations[int(ref) - 1]["text"]
+    assert "Sources:" in answer["reply"] and "¶2:" in answer["reply"]
 
 
 def test_help_about_and_source(transcript):
