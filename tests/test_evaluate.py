@@ -118,9 +118,8 @@ def table_row(text: str, start: str) -> list[str]:
 
 
 def numbers(cells: list[str]) -> list[float]:
-    """Return the first number of each cell that holds one ("**77.7%**" is 77.7, "211 chars" 211)."""
-    found = [re.search(r"\d+(?:\.\d+)?", cell) for cell in cells]
-    return [float(match.group()) for match in found if match]
+    """Return the numbers of the cells in order ("**77.7%** (97.3% to 100%)" is 77.7, 97.3, 100)."""
+    return [float(found) for cell in cells for found in re.findall(r"\d+(?:\.\d+)?", cell)]
 
 
 def figure_mismatches(text: str, start: str, expected: list[float]) -> list[str]:
