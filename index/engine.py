@@ -341,4 +341,3 @@ def _given(value: float | None, default: float) -> float:
 def _unpossessed(name: str) -> str:
     """Return a name as written without its possessive: "Arce's" is "Arce"."""
     return name[:-2] if name.endswith(("'s", "\u2019s")) else name
-
