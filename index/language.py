@@ -40,6 +40,9 @@ def _model() -> LanguageIdentifier:
 
             identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
             identifier.set_languages(list(LANGUAGES))
+            # It keeps the model of all 97 languages (28 MB) to restrict it again; only these two
+            # are ever used.
+            identifier._full_model = (identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes)
             _identifier = identifier
         return _identifier
 
