@@ -16,6 +16,7 @@ detected.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -47,10 +48,18 @@ def _model() -> LanguageIdentifier:
         return _identifier
 
 
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
 @lru_cache(maxsize=RECENT)
 def detect(text: str) -> str:
-    """Return the language of a text: "es" for Spanish, else "en" (also for a text with no letters)."""
-    if not any(character.isalpha() for character in text):
+    """Return the language of a text: "es" for Spanish, else "en".
+
+    An opening "¿" or "¡" is written only in Spanish. A text of names and numbers alone ("Potosí?",
+    "Why?", "1978") says nothing of its language, and is English."""
+    if "¿" in text or "¡" in text:
+        return SPANISH
+    if not any(word[:1].islower() for word in _WORDS.findall(text)):
         return ENGLISH
     language, _ = _model().classify(text)
     return SPANISH if language == SPANISH else ENGLISH
