@@ -189,16 +189,16 @@ def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
 
 
 def example_questions(engine: Engine, count: int = 3, language: str = ENGLISH) -> list[str]:
-    """Return a few example questions built from the article's own words that the engine answers
-    (in language)."""
+    """Return a few example questions built from the article's own words that the engine answers:
+    in language first, then (when too few in it are answered) in English, which the bot reads too."""
     names = _frequent_names(engine, 2)
+    candidates = []
     if language == SPANISH:
-        candidates = [f"¿Quién es {name}?" for name in names]
+        candidates += [f"¿Quién es {name}?" for name in names]
         candidates += [f"¿Qué dice el artículo sobre {name}?" for name in names]
-    else:
-        candidates = [f"What does the article say about {name}?" for name in names]
-        candidates += [f"What is the {acronym.long_form}?" for acronym in engine.acronyms[:1]]
-        candidates += ["What is the article about?", "Who wrote the article?"]
+    candidates += [f"What does the article say about {name}?" for name in names]
+    candidates += [f"What is the {acronym.long_form}?" for acronym in engine.acronyms[:1]]
+    candidates += ["What is the article about?", "Who wrote the article?"]
     examples: list[str] = []
     for question in candidates:
         # Asking costs milliseconds, and an example that gets "doesn't say" would mislead.

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bot_api_server import ALICE, text_message
+from bot_api_server import ALICE, GROUP, sticker_message, text_message
 from running_bot import ask_and_wait
 
 from article_bot.bot import telegram_render as render
@@ -162,3 +162,23 @@ def test_a_spanish_abstention_that_came_close_points_to_the_passage_in_spanish(e
     )
     [result] = render.inline_results(engine, "¿Qué dijo Arce?", answer)
     assert result.title == NOT_SAID
+
+
+def test_telegram_rate_limit_and_hints_are_in_spanish_for_spanish_senders(api, start_bot):
+    start_bot(RATE_LIMIT_PER_MINUTE="1")
+    api.push("message", text_message("/ask ¿Cuándo nació Luis Almagro?", GROUP, user=ALICIA))
+    api.push("message", text_message("/ask ¿Dónde nació Luis Arce?", GROUP, user=ALICIA))
+    first, second = (c.result["text"] for c in api.wait_sent(GROUP["id"], 2))
+    assert first.startswith(NOT_SAID)
+    assert second == "Preguntas más rápido de lo que puedo responder. Espera un minuto y vuelve a preguntar."
+
+
+def test_telegram_start_and_non_text_hint_in_spanish(api, start_bot, engine):
+    start_bot()
+    welcome = ask_and_wait(api, text_message("/start", user=ALICIA))["text"]
+    assert welcome.startswith("¡Hola! Respondo preguntas sobre este artículo")
+    assert "párrafos" in welcome and "Hazme una pregunta sobre el artículo, por ejemplo:" in welcome
+    examples = [line[2:] for line in welcome.splitlines() if line.startswith("• ")]
+    assert examples and all(not engine.ask(example).abstained for example in examples)
+    hint = ask_and_wait(api, sticker_message(user=ALICIA))["text"]
+    assert hint == "Solo puedo leer texto. Envíame tu pregunta sobre el artículo en un mensaje."
