@@ -1,8 +1,10 @@
 """Benchmark answering: latency per question and index build time, ours beside the rank-bm25 recipe.
 
 Runs on the bundled article and on a generated corpus of many articles, then times `article-bot
-ask` from a cold start. Prints a table (or --json); the targets come from the issue:
-p99 <= 10 ms per question on the article, p50 <= 50 ms with 1,000 articles, cold start <= 1 s.
+ask` from a cold start. Prints a table (or --json); the targets come from the issues: p99 <= 40
+ms per question on the article, p50 <= 50 ms with 1,000 articles (each question's vector computed
+afresh, not taken from the cache of recent questions), cold start <= 0.56 s (1.3 times the 0.43 s
+measured before the question went through the sentence model).
 
     python bench/bench_answers.py [--articles 1000] [--questions 100] [--json]
 
@@ -30,14 +32,15 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from article_bot.index.content import default_content_path, load_articles
+from article_bot.index.embed import question_vector
 from article_bot.index.engine import Engine
 from article_bot.index.model import Article, Passage
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 COLD_START_QUESTION = "Who was the MAS presidential candidate?"
-TARGET_ARTICLE_P99_MS = 10.0
+TARGET_ARTICLE_P99_MS = 40.0
 TARGET_CORPUS_P50_MS = 50.0
-TARGET_COLD_START_S = 1.0
+TARGET_COLD_START_S = 0.56
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ def measure(corpus: str, articles: Sequence[Article], questions: Sequence[str], 
     started = time.perf_counter()
     recipe = Recipe(passages)
     recipe_build = time.perf_counter() - started
-    engine_times = latencies(engine.ask, questions, repeat)
+    engine_times = latencies(lambda question: _afresh(engine, question), questions, repeat)
     recipe_times = latencies(recipe.ask, questions, repeat)
     answered = sum(not engine.ask(q).abstained for q in questions)
     common = {
@@ -161,6 +164,12 @@ def measure(corpus: str, articles: Sequence[Article], questions: Sequence[str], 
             **common,
         ),
     ]
+
+
+def _afresh(engine: Engine, question: str) -> object:
+    """Answer as a question never asked before: its vector is computed, not taken from the cache."""
+    question_vector.cache_clear()
+    return engine.ask(question)
 
 
 def _percentiles(timings: Sequence[float]) -> dict[str, float]:

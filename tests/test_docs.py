@@ -32,6 +32,7 @@ DOC_PAGES = (
     "deployment.md",
     "operations.md",
     "configuration.md",
+    "experiments.md",
 )
 
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,96 @@ def test_a_bad_question_file_names_the_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().endswith("q.jsonl:2: not a JSON object")
     assert "Traceback" not in result.stderr
+
+
+# docs/quality.md's figures are measured, not copied: each row below is checked against what the
+# bot does now (the bundled article's question sets) or what its trainer wrote (held out).
+
+QUALITY = Path(__file__).resolve().parents[1] / "docs" / "quality.md"
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+
+
+def table_row(text: str, start: str) -> list[str]:
+    """Return the cells of the first table row of text that starts with start ([] if none)."""
+    line = next((line for line in text.splitlines() if line.startswith(start)), "")
+    return [cell.strip() for cell in line.strip().strip("|").split("|")] if line else []
+
+
+def numbers(cells: list[str]) -> list[float]:
+    """Return the first number of each cell that holds one ("**77.7%**" is 77.7, "211 chars" 211)."""
+    found = [re.search(r"\d+(?:\.\d+)?", cell) for cell in cells]
+    return [float(match.group()) for match in found if match]
+
+
+def figure_mismatches(text: str, start: str, expected: list[float]) -> list[str]:
+    """Return what is wrong with the row of text that starts with start, against expected."""
+    cells = table_row(text, start)
+    if not cells:
+        return [f"no row starts with {start!r}"]
+    found = numbers(cells[1:])
+    if found[: len(expected)] != expected:
+        return [f"{start!r}: the page says {found}, measured {expected}"]
+    return []
+
+
+def bundled_rows() -> dict[str, list[float]]:
+    """Return the figures of the bundled article's question sets, as quality.md's table orders them."""
+    engine = Engine.from_path(default_content_path(environ={}))
+    dev, _ = evaluate(engine, read_questions(EVAL / "dev.jsonl"))
+    phrasings, _ = evaluate(engine, read_questions(EVAL / "phrasings.jsonl"))
+    order = ("answerable", "followup", "unanswerable_abstained", "citation_ok", "mean_answer_chars")
+    return {
+        "| `dev.jsonl` (": [float(dev[key]) for key in order],
+        "| `phrasings.jsonl` (": [float(phrasings[key]) for key in order if key != "followup"],
+    }
+
+
+def held_out_rows() -> dict[str, list[float]]:
+    """Return the held-out figures the ranker's trainer wrote, as quality.md's table orders them."""
+    from article_bot.index import manifest
+
+    notes = json.loads(manifest.bundled().checked("ranker.json").read_text(encoding="utf-8"))["notes"]
+    held = notes["cross_validated"]
+    return {
+        "| SQuAD 2.0, each article held out": [
+            held["answerable"],
+            held["unanswerable_abstained"],
+            held["mean_answer_chars"],
+        ],
+        "| Off-topic, bundled article": [notes["bundled_offtopic_abstained"]],
+        "| Off-topic, SQuAD articles, each held out": [
+            held["offtopic_abstained_all"],
+            held["offtopic_abstained_min"],
+        ],
+        "| Unstated relations, bundled article": [notes["bundled_unstated_abstained"]],
+        "| Unstated relations, SQuAD articles, each held out": [
+            held["unstated_abstained_all"],
+            held["unstated_abstained_min"],
+        ],
+    }
+
+
+def test_quality_figures_of_the_bundled_article_are_the_bots_now():
+    text = QUALITY.read_text(encoding="utf-8")
+
+    wrong = [m for start, row in bundled_rows().items() for m in figure_mismatches(text, start, row)]
+
+    assert not wrong, "update docs/quality.md (python tools/figures.py): " + "; ".join(wrong)
+
+
+def test_quality_held_out_figures_are_the_trainers():
+    text = QUALITY.read_text(encoding="utf-8")
+
+    wrong = [m for start, row in held_out_rows().items() for m in figure_mismatches(text, start, row)]
+
+    assert not wrong, "update docs/quality.md from index/data/ranker.json's notes: " + "; ".join(wrong)
+
+
+def test_a_figure_the_page_gets_wrong_is_reported():
+    page = "| `dev.jsonl` (40 questions) | 96.0% | 80.0% | 100.0% | 100.0% | 211 chars |\n"
+
+    assert figure_mismatches(page, "| `dev.jsonl` (", [96.0, 80.0, 100.0, 100.0, 211.0]) == []
+    assert figure_mismatches(page, "| `dev.jsonl` (", [92.0, 80.0, 100.0, 100.0, 211.0]) != []
+    assert figure_mismatches(page, "| `phrasings.jsonl` (", [72.5]) == [
+        "no row starts with '| `phrasings.jsonl` ('"
+    ]
