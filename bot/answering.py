@@ -24,14 +24,15 @@ from ..index.engine import Engine
 from ..index.model import Answer, Conversation, Turn
 from . import telegram_render as render
 from .claims import claim_first, save_claiming
-from .replies import chat_key, message_of, reply_html, reply_text, topic_of
+from .replies import chat_key, message_of, reply_html, reply_text, sender_language, topic_of
 from .runtime import Runtime, runtime_of
+from .texts import say
 from .throttle import Verdict
 
 logger = logging.getLogger(__name__)
 
-SLOW_DOWN = "You're asking faster than I can keep up with. Please wait a minute, then ask again."
-SLOW_DOWN_SHORT = "Too many questions: please wait a minute"
+SLOW_DOWN = say("slow_down")
+SLOW_DOWN_SHORT = say("slow_down_short")
 # Up to these, a question is answered on the event loop (ask_off_loop): a few milliseconds.
 INLINE_QUESTION_CHARS = 200
 INLINE_PASSAGES = 500
@@ -68,13 +69,16 @@ def rate_limited(callback: Handler) -> Handler:
 async def _refuse(update: Update, verdict: Verdict) -> None:
     """Tell the sender, once, that they are over the limit; an inline query or a button is
     answered every time (empty), or it would spin in their app."""
+    language = sender_language(update)
     if update.inline_query is not None:
-        button = InlineQueryResultsButton(text=SLOW_DOWN_SHORT, start_parameter="slow_down")
+        button = InlineQueryResultsButton(text=say("slow_down_short", language), start_parameter="slow_down")
         await update.inline_query.answer([], button=button, cache_time=0, is_personal=True)
     elif update.callback_query is not None:
-        await update.callback_query.answer(SLOW_DOWN_SHORT if verdict is Verdict.WARN else None)
+        await update.callback_query.answer(
+            say("slow_down_short", language) if verdict is Verdict.WARN else None
+        )
     elif verdict is Verdict.WARN and update.effective_message is not None:
-        await reply_text(update.effective_message, SLOW_DOWN)
+        await reply_text(update.effective_message, say("slow_down", language))
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:

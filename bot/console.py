@@ -14,8 +14,9 @@ from typing import TextIO
 
 from ..index.engine import Engine
 from ..index.errors import ArticleBotError
+from ..index.language import ENGLISH, detect
 from ..index.model import Conversation
-from .texts import about_text, answer_json, help_text, source_text
+from .texts import about_text, answer_json, help_text, say, source_text
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +30,16 @@ class ConsoleSession:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.conversation = Conversation()
+        self.language = ENGLISH  # of the last question: what commands answer in
 
     def handle(self, message: str) -> dict[str, object]:
         """Answer one message and return the console JSON object for it."""
         text = message.strip()
         if not text:
-            return _notice("Ask a question about the article, or /help.")
+            return _notice(say("empty", self.language))
         if text.startswith("/"):
             return self._command(text)
+        self.language = detect(text)
         answer = self.engine.ask(text, self.conversation)
         return answer_json(self.engine, answer)
 
@@ -44,12 +47,12 @@ class ConsoleSession:
         name, _, argument = text.partition(" ")
         name = name.split("@", 1)[0].lower()
         if name in ("/help", "/start"):
-            return _notice(help_text())
+            return _notice(help_text(self.language))
         if name == "/about":
-            return _notice(about_text(self.engine))
+            return _notice(about_text(self.engine, self.language))
         if name == "/reset":
             self.conversation.reset()
-            return _notice("Starting a new conversation.")
+            return _notice(say("reset", self.language))
         if name == "/source":
             try:
                 passage = self.engine.find_source(argument, self.conversation)
@@ -57,8 +60,8 @@ class ConsoleSession:
                 return _notice(str(error))
             return _notice(source_text(self.engine, passage))
         if name == "/ask":
-            return self.handle(argument) if argument.strip() else _notice("Usage: /ask QUESTION")
-        return _notice(f"Unknown command {name}. Try /help.")
+            return self.handle(argument) if argument.strip() else _notice(say("ask_usage", self.language))
+        return _notice(say("unknown_console", self.language, command=name))
 
 
 def _notice(text: str) -> dict[str, object]:

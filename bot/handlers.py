@@ -19,16 +19,16 @@ from . import telegram_render as render
 from .answering import answer_question, rate_limited, timed_ask
 from .chat_state import ChatState
 from .claims import claim_first, save_claiming
-from .replies import chat_key, message_of, reply_html, reply_text
+from .replies import chat_key, message_of, reply_html, reply_text, sender_language
 from .runtime import runtime_of
-from .texts import EXAMPLE_HINT, about_text
+from .texts import about_text, say
 
 logger = logging.getLogger(__name__)
 
-NON_TEXT_HINT = "I can only read text. Send me your question about the article as a message."
-FAILED = "Sorry, something went wrong while answering. Please try again."
-UNKNOWN_COMMAND = "I don't know {command}. Try /help, or just ask a question."
-STALE_BUTTON = "This button no longer works."
+NON_TEXT_HINT = say("non_text")
+FAILED = say("failed")
+UNKNOWN_COMMAND = say("unknown_command")
+STALE_BUTTON = say("stale_button")
 # Telegram commands are at most 32 characters, and "@" and a bot's name at most 33 more; the
 # reply names no more of what was typed than that, so it cannot grow with the message.
 COMMAND_SHOWN_CHARS = 65
@@ -36,17 +36,19 @@ COMMAND_SHOWN_CHARS = 65
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome: which article, how to ask, three example questions."""
-    await reply_html(message_of(update), render.start_html(runtime_of(context).engine))
+    await reply_html(
+        message_of(update), render.start_html(runtime_of(context).engine, sender_language(update))
+    )
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to ask and list the commands."""
-    await reply_html(message_of(update), render.help_html())
+    await reply_html(message_of(update), render.help_html(sender_language(update)))
 
 
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Name the article(s) the bot knows."""
-    await reply_text(message_of(update), about_text(runtime_of(context).engine))
+    await reply_text(message_of(update), about_text(runtime_of(context).engine, sender_language(update)))
 
 
 async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,7 +72,7 @@ async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     key = chat_key(message)
     refused = (await runtime_of(context).store.chat(key)).refused
     await save_claiming(update, context, key, ChatState(refused=refused))
-    await reply_text(message, "Starting a new conversation.")
+    await reply_text(message, say("reset", sender_language(update)))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,7 +80,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = " ".join(context.args or [])
     if not question:
         await claim_first(update, context)
-        await reply_text(message_of(update), "Usage: /ask QUESTION, e.g. /ask Who won?")
+        await reply_text(message_of(update), say("ask_usage_example", sender_language(update)))
         return
     await answer_question(update, context, question)
 
@@ -106,21 +108,22 @@ async def _addressed_group_message(update: Update, context: ContextTypes.DEFAULT
     question = _without_mention(text, context.bot.username) if mentioned else text
     if not question:
         await claim_first(update, context)
-        await reply_text(message, EXAMPLE_HINT + " /ask Who won?")
+        language = sender_language(update)
+        await reply_text(message, say("example_hint", language) + " " + say("ask_example", language))
         return
     await answer_question(update, context, question)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Hint that only text questions are read (stickers, photos, voice...)."""
-    await reply_text(message_of(update), NON_TEXT_HINT)
+    await reply_text(message_of(update), say("non_text", sender_language(update)))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Point to /help for a command the bot does not have (private chats only)."""
     command = ((message_of(update).text or "/").split() or ["/"])[0]
     shown = render.excerpt(command, COMMAND_SHOWN_CHARS)
-    await reply_text(message_of(update), UNKNOWN_COMMAND.format(command=shown))
+    await reply_text(message_of(update), say("unknown_command", sender_language(update), command=shown))
 
 
 async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -145,7 +148,7 @@ async def other_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Answer a button press whose data is not one of ours, so that its button stops spinning."""
     query = update.callback_query
     assert query is not None  # the handler is registered for callback queries only
-    await query.answer(STALE_BUTTON)
+    await query.answer(say("stale_button", sender_language(update)))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,7 +157,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assert query is not None  # the handler is registered for inline queries only
     question = query.query.strip()
     if not question:
-        button = InlineQueryResultsButton(text="Type a question about the article", start_parameter="inline")
+        button = InlineQueryResultsButton(
+            text=say("inline_button", sender_language(update)), start_parameter="inline"
+        )
         await query.answer([], button=button, cache_time=300)
         return
     logger.debug("inline question from %s: %s", query.from_user.id, question)
@@ -173,7 +178,8 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     message = update.effective_message
     thread = message.message_thread_id if message is not None and message.is_topic_message else None
     try:
-        await context.bot.send_message(update.effective_chat.id, FAILED, message_thread_id=thread)
+        failed = say("failed", sender_language(update))
+        await context.bot.send_message(update.effective_chat.id, failed, message_thread_id=thread)
     except TelegramError as error:
         logger.warning("could not tell the user about the error: %s", error)
 

@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
+from ..index.language import detect, normalise
 from . import telegram_render as render
 from .chat_state import ChatKey
+
+
+def sender_language(update: Update) -> str:
+    """Return the language to say things in to an update's sender ("en" or "es"): that of the
+    question the update carries (a message's text, a command's argument, an inline query), else
+    the sender's Telegram language_code, a hint for commands without text."""
+    text = ""
+    if update.inline_query is not None:
+        text = update.inline_query.query
+    elif update.effective_message is not None and update.callback_query is None:
+        text = update.effective_message.text or ""
+        if text.startswith("/"):
+            text = text.partition(" ")[2]
+    if text.strip():
+        return detect(text)
+    user = update.effective_user
+    return normalise(user.language_code if user is not None else None)
 
 
 def message_of(update: Update) -> Message:

@@ -16,16 +16,17 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from ..index.engine import Engine
+from ..index.language import ENGLISH
 from ..index.model import Answer, Citation, Passage
 from .stats import StatsSnapshot
 from .texts import (
-    EXAMPLE_HINT,
     about_text,
     answer_span,
     closest_text,
     example_questions,
     help_text,
     passage_label,
+    say,
 )
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit on a message's text
@@ -58,7 +59,7 @@ def answer_html(engine: Engine, answer: Answer) -> str:
         return f"{first_line}{hint}"
     lines = [_with_span_in_bold(answer)]
     if answer.citations:
-        lines += ["", "<b>Sources</b>"]
+        lines += ["", f"<b>{escape(say('sources', answer.language))}</b>"]
         lines += [_source_line(engine, citation) for citation in answer.citations]
     return "\n".join(lines)
 
@@ -91,20 +92,19 @@ def source_html(engine: Engine, passage: Passage) -> str:
     return f"<b>{escape(passage_label(engine, passage))}</b>\n{escape(passage.text)}"
 
 
-def start_html(engine: Engine) -> str:
+def start_html(engine: Engine, language: str = ENGLISH) -> str:
     """Render the welcome: which article, how to ask, example questions, where the commands are."""
-    examples = "\n".join(f"• {escape(question)}" for question in example_questions(engine))
+    examples = "\n".join(f"• {escape(question)}" for question in example_questions(engine, language=language))
     return "\n".join(
         [
-            "<b>Hello!</b> I answer questions about this article with sentences quoted from it, "
-            "each cited [n] to its passage:",
+            say("hello", language),
             "",
-            escape(about_text(engine)),
+            escape(about_text(engine, language)),
             "",
-            escape(EXAMPLE_HINT),
+            escape(say("example_hint", language)),
             examples,
             "",
-            "In a group, use /ask QUESTION, mention me, or reply to my answer. /help lists the commands.",
+            escape(say("groups", language)),
         ]
     )
 
@@ -138,9 +138,9 @@ def milliseconds(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds * 1000:.1f} ms"
 
 
-def help_html() -> str:
+def help_html(language: str = ENGLISH) -> str:
     """Render the shared help text."""
-    return escape(help_text())
+    return escape(help_text(language))
 
 
 def alert_text(text: str) -> str:
@@ -191,7 +191,7 @@ def article_number(engine: Engine, passage: Passage) -> int:
 def inline_results(engine: Engine, question: str, answer: Answer) -> list[InlineQueryResultArticle]:
     """Return the inline-mode result for a question: its answer with the sources, ready to send."""
     body = f"<b>Q:</b> {escape(question)}\n\n{answer_html(engine, answer)}"
-    title = answer.text if not answer.abstained else "The article doesn't say."
+    title = answer.text if not answer.abstained else say("not_in_article", answer.language)
     description = ", ".join(passage_label(engine, c.passage) for c in answer.citations)
     result_id = hashlib.sha256(question.encode()).hexdigest()[:32]  # ids may be up to 64 bytes
     return [

@@ -6,36 +6,113 @@ import re
 from collections import Counter
 
 from ..index.engine import Engine
+from ..index.language import ENGLISH, SPANISH
 from ..index.model import Answer, Passage
 
-EXAMPLE_HINT = "Ask a question about the article, for example:"
+# Everything the bot says in its own words, in each language it speaks (index/language.py): the
+# question's language decides for an answer; for a command without text, the sender's language
+# (Telegram's language_code) or, in the console, that of the last question.
+WORDING: dict[str, dict[str, str]] = {
+    ENGLISH: {
+        "example_hint": "Ask a question about the article, for example:",
+        "help": "\n".join(
+            [
+                "Ask me a question about the article and I answer with sentences quoted from it, each "
+                "cited [n] to the passage it comes from. When the article doesn't say, I tell you so.",
+                "",
+                "Commands:",
+                "/ask QUESTION – ask a question (in groups)",
+                "/about – which articles I know",
+                "/source N – the full text of passage N",
+                "/reset – start a new conversation",
+                "/help – this message",
+            ]
+        ),
+        "passages": "{count} passages",
+        "closest": "The closest the article comes is {label}.",
+        "sources": "Sources",
+        "reset": "Starting a new conversation.",
+        "empty": "Ask a question about the article, or /help.",
+        "ask_usage": "Usage: /ask QUESTION",
+        "ask_usage_example": "Usage: /ask QUESTION, e.g. /ask Who won?",
+        "ask_example": "/ask Who won?",
+        "unknown_console": "Unknown command {command}. Try /help.",
+        "unknown_command": "I don't know {command}. Try /help, or just ask a question.",
+        "non_text": "I can only read text. Send me your question about the article as a message.",
+        "failed": "Sorry, something went wrong while answering. Please try again.",
+        "stale_button": "This button no longer works.",
+        "slow_down": "You're asking faster than I can keep up with. Please wait a minute, then ask again.",
+        "slow_down_short": "Too many questions: please wait a minute",
+        "inline_button": "Type a question about the article",
+        "not_in_article": "The article doesn't say.",
+        "hello": "<b>Hello!</b> I answer questions about this article with sentences quoted from it, "
+        "each cited [n] to its passage:",
+        "groups": "In a group, use /ask QUESTION, mention me, or reply to my answer. "
+        "/help lists the commands.",
+    },
+    SPANISH: {
+        "example_hint": "Hazme una pregunta sobre el artículo, por ejemplo:",
+        "help": "\n".join(
+            [
+                "Hazme una pregunta sobre el artículo y te respondo con frases citadas de él, cada una "
+                "con su [n], el párrafo del que viene. Las citas están en el idioma del artículo. "
+                "Cuando el artículo no lo dice, te lo digo.",
+                "",
+                "Comandos:",
+                "/ask PREGUNTA – hacer una pregunta (en grupos)",
+                "/about – qué artículos conozco",
+                "/source N – el texto completo del párrafo N",
+                "/reset – empezar una conversación nueva",
+                "/help – este mensaje",
+            ]
+        ),
+        "passages": "{count} párrafos",
+        "closest": "Lo más cerca que llega el artículo es {label}.",
+        "sources": "Fuentes",
+        "reset": "Empezamos una conversación nueva.",
+        "empty": "Hazme una pregunta sobre el artículo, o escribe /help.",
+        "ask_usage": "Uso: /ask PREGUNTA",
+        "ask_usage_example": "Uso: /ask PREGUNTA, por ejemplo /ask ¿Quién ganó?",
+        "ask_example": "/ask ¿Quién ganó?",
+        "unknown_console": "No conozco el comando {command}. Prueba /help.",
+        "unknown_command": "No conozco {command}. Prueba /help, o simplemente hazme una pregunta.",
+        "non_text": "Solo puedo leer texto. Envíame tu pregunta sobre el artículo en un mensaje.",
+        "failed": "Lo siento, algo salió mal al responder. Inténtalo de nuevo.",
+        "stale_button": "Este botón ya no funciona.",
+        "slow_down": "Preguntas más rápido de lo que puedo responder. Espera un minuto y vuelve a preguntar.",
+        "slow_down_short": "Demasiadas preguntas: espera un minuto",
+        "inline_button": "Escribe una pregunta sobre el artículo",
+        "not_in_article": "El artículo no lo dice.",
+        "hello": "<b>¡Hola!</b> Respondo preguntas sobre este artículo con frases citadas de él, "
+        "cada una con su [n], el párrafo del que viene:",
+        "groups": "En un grupo, usa /ask PREGUNTA, mencióname o responde a mi respuesta. "
+        "/help muestra los comandos.",
+    },
+}
+
+EXAMPLE_HINT = WORDING[ENGLISH]["example_hint"]
 
 
-def help_text() -> str:
+def say(key: str, language: str = ENGLISH, **values: object) -> str:
+    """Return one of the bot's texts (WORDING) in language (English for one it does not speak)."""
+    text = WORDING.get(language, WORDING[ENGLISH])[key]
+    return text.format(**values) if values else text
+
+
+def help_text(language: str = ENGLISH) -> str:
     """Return the help: how to ask, and the commands."""
-    return "\n".join(
-        [
-            "Ask me a question about the article and I answer with sentences quoted from it, each "
-            "cited [n] to the passage it comes from. When the article doesn't say, I tell you so.",
-            "",
-            "Commands:",
-            "/ask QUESTION – ask a question (in groups)",
-            "/about – which articles I know",
-            "/source N – the full text of passage N",
-            "/reset – start a new conversation",
-            "/help – this message",
-        ]
-    )
+    return say("help", language)
 
 
-def about_text(engine: Engine) -> str:
+def about_text(engine: Engine, language: str = ENGLISH) -> str:
     """Return the title, author, date and passage count of each article."""
     lines = []
     for number, article in enumerate(engine.articles, start=1):
         byline = ", ".join(part for part in (article.author, article.date) if part)
         prefix = f"{number}. " if len(engine.articles) > 1 else ""
         lines.append(f"{prefix}“{article.title}”" + (f" – {byline}" if byline else ""))
-        lines.append(f"   {len(article.passages)} passages" + (f" · {article.url}" if article.url else ""))
+        count = say("passages", language, count=len(article.passages))
+        lines.append(f"   {count}" + (f" · {article.url}" if article.url else ""))
     return "\n".join(lines)
 
 
@@ -59,7 +136,7 @@ def closest_text(engine: Engine, answer: Answer) -> str:
     """Return "The closest the article comes is ¶N." for an abstention that came close, else ""."""
     if not answer.abstained or answer.closest is None:
         return ""
-    return f"The closest the article comes is {passage_label(engine, answer.closest)}."
+    return say("closest", answer.language, label=passage_label(engine, answer.closest))
 
 
 def answer_span(answer: Answer) -> tuple[int, int] | None:
@@ -76,7 +153,7 @@ def reply_text(engine: Engine, answer: Answer) -> str:
         return " ".join(part for part in (answer.text, closest_text(engine, answer), answer.hint) if part)
     lines = [answer.text]
     if answer.citations:
-        lines += ["", "Sources:"]
+        lines += ["", say("sources", answer.language) + ":"]
         lines += [f"[{c.ref}] {_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations]
     return "\n".join(lines)
 
@@ -111,9 +188,15 @@ def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
     return result
 
 
-def example_questions(engine: Engine, count: int = 3) -> list[str]:
-    """Return a few example questions built from the article's own words that the engine answers."""
-    candidates = [f"What does the article say about {name}?" for name in _frequent_names(engine, 2)]
+def example_questions(engine: Engine, count: int = 3, language: str = ENGLISH) -> list[str]:
+    """Return a few example questions built from the article's own words that the engine answers:
+    in language first, then (when too few in it are answered) in English, which the bot reads too."""
+    names = _frequent_names(engine, 2)
+    candidates = []
+    if language == SPANISH:
+        candidates += [f"¿Quién es {name}?" for name in names]
+        candidates += [f"¿Qué dice el artículo sobre {name}?" for name in names]
+    candidates += [f"What does the article say about {name}?" for name in names]
     candidates += [f"What is the {acronym.long_form}?" for acronym in engine.acronyms[:1]]
     candidates += ["What is the article about?", "Who wrote the article?"]
     examples: list[str] = []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from nltk.stem.snowball import SnowballStemmer
@@ -177,11 +180,54 @@ _WORD = re.compile(r"[^\W_]+(?:['.,\-/][^\W_]+)*\.?")
 _DOTTED_ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^(?:[A-Z]\.)+[A-Z]$")
 
 _stemmer = SnowballStemmer("english")
+_spanish_stemmer = SnowballStemmer("spanish")  # nltk's own code: no downloaded data
+
+# The language text is analysed in: an article's, and a question's when it is asked of that
+# article (index/engine.py sets it with analysed_in). English unless set.
+_LANGUAGE: ContextVar[str] = ContextVar("analysis_language", default="en")
+
+# Spanish words that say nothing of a text's topic: articles, pronouns, prepositions, conjunctions,
+# the forms of "ser", "estar", "haber" and the question words, written without accents (the
+# terms are folded).
+SPANISH_STOPWORDS = frozenset(
+    """a al algo algun alguna algunas alguno algunos ante antes aquel aquella aquellas aquellos aqui
+    asi aun bajo bien cada como con contra cual cuales cualquier cuando cuanta cuantas cuanto
+    cuantos de del desde donde dos el ella ellas ello ellos en entre era eran eres es esa esas ese
+    eso esos esta estaba estaban estado estan estar estas este esto estos estoy fue fueron fui ha
+    habia habian han has hasta hay he la las le les lo los mas me mi mis mucho muchos muy nada ni
+    no nos nosotros o os otra otras otro otros para pero poco por porque puede pueden que quien
+    quienes se sea sean segun ser si sido siempre sin sino sobre son su sus tal tambien tan tanto
+    te tenia tiene tienen toda todas todo todos tras tu tus un una unas uno unos usted ustedes ya
+    yo dice dicen articulo texto""".split()
+)
+
+
+@contextmanager
+def analysed_in(language: str) -> Iterator[None]:
+    """Analyse text in language ("en" or "es": its stemmer and stopwords) within the block."""
+    token = _LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def analysis_language() -> str:
+    """Return the language text is analysed in here (see analysed_in)."""
+    return _LANGUAGE.get()
+
+
+def is_stopword(lower: str) -> bool:
+    """Return whether a lowercase, folded word is a stopword of the language analysed in."""
+    return lower in (SPANISH_STOPWORDS if _LANGUAGE.get() == "es" else STOPWORDS)
+
+
 _IDEOLOGY = re.compile(r"(\w{3,}is[mt])s?$")
 _stem_cache: dict[str, str] = {}
+_spanish_stem_cache: dict[str, str] = {}
 # A word as found (and whether its text is all capitals): the word, lowercased, and its tokens,
 # the same wherever it stands.
-_word_cache: dict[tuple[str, bool], tuple[str, str, tuple[Token, ...]]] = {}
+_word_cache: dict[tuple[str, bool, str], tuple[str, str, tuple[Token, ...]]] = {}
 
 
 @dataclass(frozen=True)
@@ -204,7 +250,10 @@ def fold(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """Stem one lowercase word, meeting irregular forms with their base form first."""
+    """Stem one lowercase word, meeting irregular forms with their base form first (in English;
+    a Spanish word with nltk's Snowball Spanish stemmer)."""
+    if _LANGUAGE.get() == "es":
+        return _stem_spanish(word)
     cached = _stem_cache.get(word)
     if cached is None:
         base = _IRREGULAR.get(word, word)
@@ -220,6 +269,19 @@ def stem(word: str) -> str:
     return cached
 
 
+def _stem_spanish(word: str) -> str:
+    cached = _spanish_stem_cache.get(word)
+    if cached is None:
+        cached = word if any(c.isdigit() for c in word) else _spanish_stemmer.stem(word)
+        # Snowball leaves the plural "s" of a short word ("islas", "rios"): singular and plural
+        # are one term, as they are for the longer words it stems.
+        if len(cached) > 3 and cached.endswith("s") and cached[-2] in "aeiou":
+            cached = cached[:-1]
+        if len(_spanish_stem_cache) < 200_000:
+            _spanish_stem_cache[word] = cached
+    return cached
+
+
 def words(text: str) -> list[tuple[str, tuple[Token, ...]]]:
     """Split text into words, each with its tokens (a hyphenated word has its parts and the whole)."""
     return folded_words(fold(text))
@@ -231,7 +293,7 @@ def folded_words(folded: str) -> list[tuple[str, tuple[Token, ...]]]:
     result: list[tuple[str, tuple[Token, ...]]] = []
     previous = ""
     for found in _WORD.findall(folded):
-        key = (found, shouting)
+        key = (found, shouting, _LANGUAGE.get())
         known = _word_cache.get(key)
         if known is None:
             word = found if _DOTTED_ACRONYM.match(found) else found.rstrip(".")
@@ -281,9 +343,9 @@ def _word_tokens(word: str, shouting: bool, previous: str) -> list[Token]:
     acronym = not shouting and len(word) >= 2 and word.isupper() and word.isalpha()
     if acronym:
         return [Token(word, lower, False, True)]
-    if lower in _NUMBER_WORDS:
+    if lower in _NUMBER_WORDS and _LANGUAGE.get() != "es":
         return [Token(word, _NUMBER_WORDS[lower], lower in STOPWORDS, capitalized)]
-    return [Token(word, stem(lower), lower in STOPWORDS, capitalized)]
+    return [Token(word, stem(lower), is_stopword(lower), capitalized)]
 
 
 def _compound_number(parts: list[str]) -> str | None:

@@ -15,6 +15,7 @@ from .retrieval import Hit
 from .signals import has_answer_type
 
 NOT_IN_ARTICLE = "The article doesn't say."
+NOT_IN_ARTICLE_ES = "El artículo no lo dice."
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,16 @@ def _in_article_order(chosen: Sequence[tuple[Hit, Excerpt]]) -> list[tuple[Hit, 
     )
 
 
-def abstain(articles: Sequence[Article], reason: str = NOT_IN_ARTICLE) -> Answer:
-    """Say plainly that the article doesn't answer, pointing to what it does cover."""
+def abstain(articles: Sequence[Article], reason: str | None = None, language: str = "en") -> Answer:
+    """Say plainly, in the question's language, that the article doesn't answer (or reason),
+    pointing to what it does cover."""
+    spanish = language == "es"
     titles = "; ".join(f"“{article.title}”" for article in articles[:3])
-    more = f" and {len(articles) - 3} more" if len(articles) > 3 else ""
-    return Answer(text=reason, abstained=True, hint=f"I can answer questions about {titles}{more}.")
+    if spanish:
+        more = f" y {len(articles) - 3} más" if len(articles) > 3 else ""
+        hint = f"Puedo responder preguntas sobre {titles}{more}."
+    else:
+        more = f" and {len(articles) - 3} more" if len(articles) > 3 else ""
+        hint = f"I can answer questions about {titles}{more}."
+    text = reason or (NOT_IN_ARTICLE_ES if spanish else NOT_IN_ARTICLE)
+    return Answer(text=text, abstained=True, hint=hint, language=language)

@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from .errors import ContentError
+from .language import detect
 from .model import Article, Passage
 from .sentences import split_sentences
 
@@ -160,6 +161,11 @@ def _too_large(path: Path, max_bytes: int, size: int | None = None) -> str:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# An article's language is that of its title and first paragraphs (index/language.py).
+ARTICLE_PASSAGES = 5
+ARTICLE_CHARS = 4000
+
+
 def parse_article(text: str, slug: str, path: str = "") -> Article:
     """Parse Markdown text into an Article; raise ContentError when it has no paragraphs."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -175,6 +181,7 @@ def parse_article(text: str, slug: str, path: str = "") -> Article:
     if not paragraphs:
         raise ContentError(f"{path or slug}: no paragraphs of text found")
     title = title or _title_from_slug(slug)
+    language = detect(" ".join([title, *paragraphs[:ARTICLE_PASSAGES]])[:ARTICLE_CHARS])
     passages = tuple(
         Passage(
             id=f"{slug}#{number}",
@@ -182,7 +189,7 @@ def parse_article(text: str, slug: str, path: str = "") -> Article:
             article_title=title,
             number=number,
             text=paragraph,
-            sentences=tuple(split_sentences(paragraph)),
+            sentences=tuple(split_sentences(paragraph, language)),
         )
         for number, paragraph in enumerate(paragraphs, start=1)
     )
@@ -194,6 +201,7 @@ def parse_article(text: str, slug: str, path: str = "") -> Article:
         url=meta.get("url"),
         path=path,
         passages=passages,
+        language=language,
     )
 
 

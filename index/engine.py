@@ -20,15 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import spans
-from .analysis import Acronym, find_acronyms, terms
+from . import crosslingual, spans
+from .analysis import Acronym, analysed_in, find_acronyms, terms
 from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
 from .cues import is_calendar
 from .direct import about_article, define_acronym, small_talk
 from .embed import question_vector
 from .errors import ArticleBotError
-from .facts import SentenceFacts
+from .facts import SentenceFacts, analyse_sentence
+from .language import ENGLISH, detect
 from .model import Answer, Article, Conversation, Passage, Turn
 from .query import Query, build_query
 from .question import Question, read_question
@@ -52,6 +53,9 @@ class Tuning:
     threshold: float | None = None  # quote from this probability on; None: the ranker's own
     threshold_doubtful: float | None = None  # ... when it lacks what is asked (see rank.decide)
     threshold_second: float | None = None  # add a second sentence from this probability on
+    # A question in another language than the article's (crosslingual.py): its candidates are
+    # these sentences nearest it in meaning, besides those that share its words (names, numbers).
+    nearest_across: int = 8
 
 
 @dataclass(frozen=True)
@@ -88,14 +92,20 @@ class Engine:
         self.articles = tuple(articles)
         self.tuning = tuning or Tuning()
         self.passages = tuple(p for article in self.articles for p in article.passages)
+        self.languages = tuple(article.language for article in self.articles)
+        # What questions are analysed in: the article's language (with several, English).
+        self.language = self.languages[0] if len(self.articles) == 1 else ENGLISH
         self.acronyms = self._learn_acronyms()
-        self.retriever = Retriever(
-            self.passages,
-            k1=self.tuning.k1,
-            b=self.tuning.b,
-            passage_weight=self.tuning.passage_weight,
-            analysed=analysed,
-        )
+        if analysed is None and any(language != ENGLISH for language in self.languages):
+            analysed = self._analyse()  # each article in its own language
+        with analysed_in(self.language):
+            self.retriever = Retriever(
+                self.passages,
+                k1=self.tuning.k1,
+                b=self.tuning.b,
+                passage_weight=self.tuning.passage_weight,
+                analysed=analysed,
+            )
         self.ranker = ranker or forest()
         if vectors is None:
             vectors = SentenceVectors(
@@ -117,6 +127,14 @@ class Engine:
         """Load the articles under path and index them; raise ContentError if they are unusable."""
         return cls(load_articles(path), tuning, ranker)
 
+    def _analyse(self) -> list[SentenceFacts]:
+        """Return every sentence's facts, each article's analysed in its language."""
+        facts = []
+        for article in self.articles:
+            with analysed_in(article.language):
+                facts += [analyse_sentence(s) for p in article.passages for s in p.sentences]
+        return facts
+
     def _learn_acronyms(self) -> tuple[Acronym, ...]:
         learned: dict[str, Acronym] = {}
         for passage in self.passages:
@@ -127,20 +145,32 @@ class Engine:
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one question; the conversation (if given) resolves follow-ups and is updated."""
         asked = read_question(question)
+        language = detect(question)
         direct = self.direct(asked, conversation)
         if direct is not None:
             return direct
         scope = self.route(asked, conversation)
-        answer = scope.from_sentences(asked, conversation)
+        answer = scope.from_sentences(asked, conversation, language)
         return answer if scope is self else self.routed(answer)
 
-    def from_sentences(self, asked: Question, conversation: Conversation | None = None) -> Answer:
-        """Answer an analysed question by quoting the articles' sentences, or abstain (neither the
-        direct answers nor routing: Engine.ask has done both)."""
+    def from_sentences(
+        self, asked: Question, conversation: Conversation | None = None, language: str = ENGLISH
+    ) -> Answer:
+        """Answer an analysed question (written in language) by quoting the articles' sentences,
+        or abstain (neither the direct answers nor routing: Engine.ask has done both). A question
+        in another language than the article's is weighed by crosslingual.py, not the ranker."""
+        with analysed_in(self.language):
+            if self.language != ENGLISH:  # read as the article's words were
+                asked = read_question(asked.text)
+            return self._from_sentences(asked, conversation, language)
+
+    def _from_sentences(self, asked: Question, conversation: Conversation | None, language: str) -> Answer:
         query = self.query(asked, conversation)
-        weighing = self.weigh(query)
+        across = len(self.articles) == 1 and language != self.language
+        weighing = self.weigh_across(query, conversation) if across else self.weigh(query)
         chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
-        answer = quote(chosen) if chosen else abstain(self.articles)
+        answer = quote(chosen) if chosen else abstain(self.articles, language=language)
+        answer = replace(answer, language=language)
         if chosen:  # the exact answer in bold, looked for in the most probable sentence quoted
             answer = replace(answer, span=spans.span_in_answer(asked, answer.text, chosen[0][1].text))
         elif weighing.closest is not None:  # not sure enough, but close: point to the passage
@@ -194,6 +224,36 @@ class Engine:
         return Weighing(
             query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen), near
         )
+
+    def weigh_across(self, query: Query, conversation: Conversation | None = None) -> Weighing:
+        """Weigh a question asked in another language than the article's (crosslingual.py): its
+        candidates are the sentences that share its words and those nearest it in meaning, and
+        the most probable is quoted from crosslingual.THRESHOLD on. A question that names no one
+        is compared in meaning with the names of the conversation's previous turn beside it."""
+        if not query.has_content:
+            return Weighing(query, (), (), (), (), ())
+        text = query.standalone
+        previous = conversation.last if conversation else None
+        if not query.question.entities and not query.referred and previous and previous.names:
+            text = f"{text} ({', '.join(previous.names)})"
+        every = self.vectors @ question_vector(text)
+        nearest = np.argsort(-every, kind="stable")[: self.tuning.nearest_across]
+        hits = self.retriever.search(
+            query, k=self.tuning.candidates, extra=[int(s) for s in nearest], extra_alone=True
+        )
+        bare = crosslingual.predicate(query)
+        of_predicate = every if bare == query.question.text else self.vectors @ question_vector(bare or text)
+        rows = crosslingual.signals(hits, query, every, self.retriever.knows, of_predicate)
+        probabilities = crosslingual.probabilities(rows)
+        excerpts = [excerpt(hit.facts, query) for hit in hits]
+        best = crosslingual.best(rows, probabilities)
+        chosen: tuple[int, ...] = ()
+        near = None
+        if best is not None and probabilities[best] >= crosslingual.THRESHOLD:
+            chosen = (best,)
+        elif best is not None and probabilities[best] >= crosslingual.THRESHOLD_CLOSEST:
+            near = best
+        return Weighing(query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), chosen, near)
 
     def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> Turn:
         # Whom the answer is about: the names asked about, else the first names it quotes (a
@@ -289,7 +349,9 @@ class Engine:
         """Return an article's engine's answer as this engine's: an abstention points to what
         all the articles cover, not only the one asked."""
         return (
-            replace(answer, hint=abstain(self.articles).hint) if answer.abstained and answer.hint else answer
+            replace(answer, hint=abstain(self.articles, language=answer.language).hint)
+            if answer.abstained and answer.hint
+            else answer
         )
 
     def _article_scores(self, question: Question) -> dict[int, float]:

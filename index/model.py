@@ -32,6 +32,7 @@ class Article:
     url: str | None
     path: str
     passages: tuple[Passage, ...]
+    language: str = "en"  # "en" or "es" (index/language.py): how it is analysed
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class Answer:
     # The exact answer (a name, date, number or place) inside text, as [start, end) character
     # offsets, when the kind of answer asked for is clear; shown in bold.
     span: tuple[int, int] | None = None
+    # The language of the question ("en" or "es", index/language.py): what the bot says in its
+    # own words follows it; what it quotes is the article's, as written.
+    language: str = "en"
 
     @property
     def answer_text(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import cues
 from .analysis import QUESTION_WORDS, Token, fold, folded_words, terms
+from .language import SPANISH, detect
 
 MAX_QUESTION_CHARS = 1000
 # The question words whose presence the ranker is told of, in the order of its features.
@@ -41,6 +42,26 @@ _ARTICLE_VERB = re.compile(
     r"\b(?:article|text|story|piece|report|author|writer|it)\s+(?:say|says|said|tell|tells|told|"
     r"mention|mentions|mentioned|report|reports|reported|write|writes|wrote)\b",
     re.IGNORECASE,
+)
+# The same kinds of question in Spanish (folded and lowercased: "¿Cuántos ...?" is "¿cuantos ...?").
+_SPANISH_TYPES = (
+    ("number", re.compile(r"^\W*cuant[oa]s?\b|\bque (?:porcentaje|cantidad|numero|parte)\b")),
+    ("date", re.compile(r"^\W*(?:desde |hasta )?cuando\b|\b(?:en|desde) que (?:ano|fecha|mes|dia|siglo)\b")),
+    ("identity", re.compile(r"^\W*quien(?:es)? (?:es|era|son|eran|fue)\b(?! (?:el|la|los|las)\b)")),
+    ("person", re.compile(r"^\W*(?:a |de |por |con |para )?quien(?:es)?\b")),
+    ("place", re.compile(r"^\W*(?:a|de|por)?donde\b|\b(?:en|a) que (?:pais|ciudad|lugar|region)\b")),
+    ("reason", re.compile(r"^\W*por que\b")),
+    ("speech", re.compile(r"\bque (?:dijo|dice|declaro|anuncio|afirmo|tuiteo|escribio)\b")),
+)
+# Spanish question words for SAID_QUESTION_WORDS, in its order.
+_SPANISH_SAYS = (
+    "(?<!por )que",
+    "cual(?:es)?",
+    "quien(?:es)?",
+    "cuando",
+    "donde",
+    "como|cuant[oa]s?",
+    "por que",
 )
 _COUNTED = re.compile(r"\bhow many ([a-z][a-z-]*)")
 # "What is herd immunity?": a question asking only what something is, one or two words, not an
@@ -89,6 +110,7 @@ def read_question(text: str) -> Question:
     if _case_says_nothing(folded):
         folded = folded.lower()  # read as if typed in lower case: no word is taken for a name
     lowered = folded.lower()
+    spanish = detect(text) == SPANISH
     split = folded_words(folded)
     tokens = tuple(token for _, word_tokens in split for token in word_tokens)
     found = tuple(token.term for token in tokens if not token.stop)
@@ -111,9 +133,12 @@ def read_question(text: str) -> Question:
         name_terms=tuple(tuple(terms(name)) for name in names),
         named=tuple(_CAPITALISED_RUN.findall(folded)),
         has_pronoun=has_pronoun,
-        answer_type=_answer_type(lowered),
+        answer_type=_answer_type(lowered, spanish),
         negated=bool(cues.NEGATION.search(folded)),
-        says=tuple(lowered.startswith(word) or f" {word} " in lowered for word in SAID_QUESTION_WORDS),
+        says=tuple(
+            lowered.startswith(word) or f" {word} " in lowered or _says_in_spanish(lowered, words, spanish)
+            for word, words in zip(SAID_QUESTION_WORDS, _SPANISH_SAYS, strict=True)
+        ),
         counted=counted_terms[0] if counted_terms else None,
         percent=bool(cues.PERCENT.search(lowered)),
         defined=_defined(folded),
@@ -167,8 +192,17 @@ def _read_words(
     return tuple(content), tuple(entities), multi_word, has_pronoun
 
 
-def _answer_type(lowered: str) -> str | None:
-    """Return the kind of answer a question (folded, lowercased) expects, when its wording says."""
+def _says_in_spanish(lowered: str, words: str, spanish: bool) -> bool:
+    """Return whether a Spanish question holds one of the Spanish question words."""
+    return spanish and re.search(rf"(?:^|\W)(?:{words})\b", lowered) is not None
+
+
+def _answer_type(lowered: str, spanish: bool = False) -> str | None:
+    """Return the kind of answer a question (folded, lowercased) expects, when its wording says
+    (in Spanish, for a question in Spanish)."""
+    for kind, pattern in _SPANISH_TYPES if spanish else ():
+        if pattern.search(lowered):
+            return kind
     if _NUMBER_QUESTION.search(lowered) or cues.QUANTITY_ASKED.search(lowered):
         return "number"
     if _DATE_QUESTION.search(lowered):

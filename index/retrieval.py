@@ -108,15 +108,18 @@ class Retriever:
         """Return the BM25 score of each passage matching the query, by passage index."""
         return self._group_scores(self.passage_index, query.groups, None)
 
-    def search(self, query: Query, k: int = 5, extra: Sequence[int] = ()) -> list[Hit]:
+    def search(
+        self, query: Query, k: int = 5, extra: Sequence[int] = (), extra_alone: bool = False
+    ) -> list[Hit]:
         """Return up to k sentences best matching the query, best first, then those of the sentence
-        ids extra that are not among them (in extra's order); empty if nothing matches."""
+        ids extra that are not among them (in extra's order); empty if nothing matches, unless
+        extra_alone (then the extra sentences alone when no word matches)."""
         passage_scores = self._group_scores(self.passage_index, query.groups, None)
         ranked = sorted(passage_scores.items(), key=lambda item: (-item[1], item[0]))
         top = ranked[: self.candidate_passages]
-        if not top:
+        if not top and not (extra_alone and extra):
             return []
-        best_passage = top[0][1]
+        best_passage = top[0][1] if top else 1.0
         sentence_ids = [
             s_id
             for p_index, _ in top

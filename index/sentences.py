@@ -77,25 +77,112 @@ _ABBREVIATIONS = {
     "m.d",
 }
 
-_tokenizer: PunktSentenceTokenizer | None = None
+# Spanish abbreviations that end in a period inside a sentence (Punkt compares them lowercased,
+# without their last period).
+_SPANISH_ABBREVIATIONS = {
+    "sr",
+    "sra",
+    "srta",
+    "sres",
+    "dr",
+    "dra",
+    "lic",
+    "ing",
+    "arq",
+    "prof",
+    "profa",
+    "gral",
+    "cnel",
+    "tte",
+    "sto",
+    "sta",
+    "mons",
+    "ud",
+    "uds",
+    "vd",
+    "vds",
+    "dña",
+    "dn",
+    "d",
+    "av",
+    "avda",
+    "c",
+    "pza",
+    "pág",
+    "págs",
+    "p",
+    "pp",
+    "núm",
+    "nro",
+    "n",
+    "no",
+    "vol",
+    "cap",
+    "art",
+    "etc",
+    "aprox",
+    "admón",
+    "depto",
+    "dpto",
+    "cía",
+    "s.a",
+    "s.l",
+    "ee.uu",
+    "ee",
+    "uu",
+    "ej",
+    "p.ej",
+    "a.c",
+    "d.c",
+    "a.m",
+    "p.m",
+    "ss",
+    "sig",
+    "tel",
+    "fig",
+    "ed",
+    "km",
+    "kg",
+    "cf",
+    "vs",
+    "min",
+    "máx",
+    "mín",
+    "ene",
+    "feb",
+    "mar",
+    "abr",
+    "may",
+    "jun",
+    "jul",
+    "ago",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dic",
+}
+
+_tokenizers: dict[str, PunktSentenceTokenizer] = {}
 
 
-def _punkt() -> PunktSentenceTokenizer:
-    global _tokenizer
-    if _tokenizer is None:
+def _punkt(language: str = "en") -> PunktSentenceTokenizer:
+    tokenizer = _tokenizers.get(language)
+    if tokenizer is None:
         parameters = PunktParameters()
-        parameters.abbrev_types = set(_ABBREVIATIONS)
-        _tokenizer = PunktSentenceTokenizer(parameters)
-    return _tokenizer
+        parameters.abbrev_types = set(_SPANISH_ABBREVIATIONS if language == "es" else _ABBREVIATIONS)
+        tokenizer = _tokenizers[language] = PunktSentenceTokenizer(parameters)
+    return tokenizer
 
 
 # Punkt knows straight closing quotes; curly ones after the period are moved into the sentence.
 _QUOTE_AFTER_BREAK = re.compile(r"^([”’\"')\]]+)\s*")
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split one paragraph into sentences, keeping every character of the original text."""
-    pieces = [piece.strip() for piece in _punkt().tokenize(text) if piece.strip()]
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Split one paragraph into sentences, keeping every character of the original text (with
+    Spanish abbreviations for language "es")."""
+    pieces = [piece.strip() for piece in _punkt(language).tokenize(text) if piece.strip()]
     sentences: list[str] = []
     for piece in pieces:
         match = _QUOTE_AFTER_BREAK.match(piece)
