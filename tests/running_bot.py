@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
-from bot_api_server import FakeBotApi
+from bot_api_server import TOKEN, FakeBotApi
 
 from article_bot.bot import application
 from article_bot.bot.settings import Settings
 from article_bot.index.engine import Engine
+
+
+def process_environment(api: FakeBotApi, folder: Path, **environment: str) -> dict[str, str]:
+    """Return the environment of an `article-bot run` subprocess against the fake API: nothing of
+    the tests' own but PATH and the vector cache, home in folder, and the given settings."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(folder),
+        "ARTICLE_BOT_CACHE": os.environ.get("ARTICLE_BOT_CACHE", str(folder / "cache")),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": api.base_url,
+        **environment,
+    }
 
 
 class RunningBot:

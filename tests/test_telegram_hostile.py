@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from bot_api_server import ALICE, BOT_USERNAME, GROUP, TOKEN, FakeBotApi, callback_query, text_message
-from running_bot import ask_and_wait, free_port, post_json
+from running_bot import ask_and_wait, free_port, post_json, process_environment
 
 from article_bot.bot.answering import SLOW_DOWN
 from article_bot.bot.handlers import STALE_BUTTON
@@ -39,14 +39,7 @@ class BotProcess:
 
     def __init__(self, api: FakeBotApi, folder: Path, **environment: str):
         self.log = folder / f"stderr-{time.monotonic_ns()}.log"
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(folder),
-            "ARTICLE_BOT_CACHE": os.environ.get("ARTICLE_BOT_CACHE", str(folder / "cache")),
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": api.base_url,
-            **environment,
-        }
+        env = process_environment(api, folder, **environment)
         with self.log.open("w") as stderr:
             self.process = subprocess.Popen([str(ARTICLE_BOT), "run"], cwd=folder, env=env, stderr=stderr)
 
@@ -176,14 +169,7 @@ def test_a_state_file_in_a_read_only_folder_is_one_line_and_kept(api, tmp_path):
     asyncio.run(store.claim(42))
     store.close()
     folder.chmod(0o555)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "ARTICLE_BOT_CACHE": os.environ.get("ARTICLE_BOT_CACHE", str(tmp_path / "cache")),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "ARTICLE_BOT_STATE": str(state),
-    }
+    env = process_environment(api, tmp_path, ARTICLE_BOT_STATE=str(state))
     try:
         result = subprocess.run(
             [str(ARTICLE_BOT), "run"],

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from bot_api_server import ALICE, TOKEN, text_message
-from running_bot import RunningBot, free_port
+from bot_api_server import ALICE, text_message
+from running_bot import RunningBot, free_port, process_environment
 
 from article_bot.bot import sqlite_store
 from article_bot.bot.sqlite_store import StateStoreStopped
@@ -219,16 +219,13 @@ def lowered_open_files() -> None:
 @pytest.mark.skipif(not ARTICLE_BOT.exists(), reason="article-bot is not installed")
 def test_slow_clients_beyond_the_open_files_limit_leave_telegram_and_health_checks_served(api, tmp_path):
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "ARTICLE_BOT_CACHE": os.environ.get("ARTICLE_BOT_CACHE", str(tmp_path / "cache")),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "WEBHOOK_URL": "https://bot.example.test/telegram-hook",
-        "WEBHOOK_SECRET": SECRET,
-        "WEBHOOK_PORT": str(port),  # WEBHOOK_LISTEN's default: loopback
-    }
+    env = process_environment(
+        api,
+        tmp_path,
+        WEBHOOK_URL="https://bot.example.test/telegram-hook",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_PORT=str(port),  # WEBHOOK_LISTEN's default: loopback
+    )
     log = tmp_path / "stderr.log"
     with log.open("w") as stderr:
         bot = subprocess.Popen(
