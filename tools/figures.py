@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 from article_bot.index import manifest  # noqa: E402
 from article_bot.index.content import default_content_path, load_articles  # noqa: E402
 from article_bot.index.engine import Engine  # noqa: E402
-from article_bot.index.evaluate import evaluate, read_questions  # noqa: E402
+from article_bot.index.evaluate import correct, evaluate, read_questions  # noqa: E402
+from article_bot.index.model import Conversation  # noqa: E402
 
 
 def bundled_figures() -> dict[str, dict]:
@@ -38,18 +39,19 @@ def bundled_figures() -> dict[str, dict]:
 
 
 def folder_figures(folder: Path) -> dict:
-    """Return the metrics of every article of a folder in the layout of eval/squad, pooled."""
-    rows_by_kind: dict[str, list[int]] = {}
+    """Return the share right of each kind of question over every article of a folder in the
+    layout of eval/squad, pooled."""
+    tallies: dict[str, list[int]] = {}
     for content in sorted((folder / "content").glob("*.md")):
         engine = Engine.from_path(content)
-        metrics, misses = evaluate(engine, read_questions(folder / "questions" / f"{content.stem}.jsonl"))
-        rows = read_questions(folder / "questions" / f"{content.stem}.jsonl")
-        missed = {identifier for identifier, _, _ in misses}
-        for row in rows:
-            tally = rows_by_kind.setdefault(row["kind"], [0, 0])
-            tally[0] += str(row.get("id", "")) not in missed
+        for row in read_questions(folder / "questions" / f"{content.stem}.jsonl"):
+            conversation = Conversation()
+            for earlier in row.get("context", []):
+                engine.ask(earlier, conversation)
+            tally = tallies.setdefault(row["kind"], [0, 0])
+            tally[0] += correct(row, engine.ask(row["question"], conversation))
             tally[1] += 1
-    return {kind: round(100 * right / total, 1) for kind, (right, total) in rows_by_kind.items()}
+    return {kind: round(100 * right / total, 1) for kind, (right, total) in tallies.items()}
 
 
 def notes() -> dict:
