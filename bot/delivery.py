@@ -15,12 +15,15 @@ import asyncio
 import contextlib
 import logging
 import time
+import warnings
 from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +85,7 @@ class DeliveryLimiter(BaseRateLimiter[int]):
                 async with self._flood_limits(endpoint, data.get("chat_id")):
                     return await callback(*args, **kwargs)
             except RetryAfter as error:
-                # The public retry_after warns that its type will change; this one will not.
-                delay = error._retry_after.total_seconds()
+                delay = retry_seconds(error)
                 self._paused_until = max(self._paused_until, time.monotonic() + delay)
                 if attempt == attempts:
                     raise
@@ -134,3 +136,16 @@ class DeliveryLimiter(BaseRateLimiter[int]):
         for chat_id, limiter in list(self._per_chat.items()):
             if limiter.has_capacity(limiter.max_rate):
                 del self._per_chat[chat_id]
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """Return how many seconds a 429 asks to wait, from the public RetryAfter.retry_after.
+
+    python-telegram-bot 22.2 to 22.x give it in seconds (an int, a float if fractional) with a
+    warning that the next major version will give a timedelta, which PTB_TIMEDELTA=true gives
+    already; both are read here, and the warning, which says nothing a bot operator can act on,
+    is not shown."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

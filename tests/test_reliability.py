@@ -10,13 +10,16 @@ import os
 import signal
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from bot_api_server import TOKEN, FakeBotApi, text_message
 from running_bot import RunningBot, ask_and_wait, free_port
+from telegram.error import RetryAfter
 
 from article_bot.bot.application import getupdates_request
+from article_bot.bot.delivery import retry_seconds
 from article_bot.bot.intake import INTAKE_LIMIT, Intake
 from article_bot.bot.settings import settings_from
 from article_bot.bot.sqlite_store import SqliteStateStore
@@ -65,6 +68,15 @@ def test_a_reply_that_timed_out_is_sent_again(api, start_bot, caplog):
     assert any("sendMessage failed (Timed out)" in r.getMessage() for r in caplog.records)
     api.wait_for(lambda: len(api.calls("sendMessage")) == 2, timeout=5)  # the hung one gave up
     assert_each_answered_once(api, [question])
+
+
+@pytest.mark.parametrize("ptb_timedelta", ["", "true"])
+def test_a_429s_delay_is_read_as_seconds_whichever_type_ptb_gives(monkeypatch, ptb_timedelta):
+    # PTB_TIMEDELTA=true makes RetryAfter.retry_after a timedelta, as PTB's next major version will.
+    monkeypatch.setenv("PTB_TIMEDELTA", ptb_timedelta)
+
+    assert retry_seconds(RetryAfter(3)) == 3.0
+    assert retry_seconds(RetryAfter(timedelta(seconds=1.5))) == 1.5
 
 
 def test_a_storm_of_429s_loses_no_reply(engine, tmp_path):
