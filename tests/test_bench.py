@@ -1,8 +1,9 @@
-"""Smoke test of the benchmark on a tiny corpus: it runs and reports every row (no timings)."""
+"""The benchmark on a tiny corpus: it runs, reports every row, and its answering targets are met."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,8 +31,15 @@ def test_table_has_a_row_per_corpus_and_system_and_the_cold_start():
         ["5", "articles", "engine"],
         ["5", "articles", "rank-bm25"],
     ]
-    assert "p99 <= 40 ms" in lines[2] and "p50 <= 50 ms" in lines[4]
-    assert any(line.startswith("cold start `article-bot ask`: median") for line in lines)
+    assert lines[2].endswith("p99 <= 40 ms: ok"), lines[2]
+    assert lines[4].endswith("p50 <= 50 ms: ok"), lines[4]
+    [cold] = [line for line in lines if line.startswith("cold start `article-bot ask`: median")]
+    # The cold start's target is not met on every machine (docs/speed.md); its verdict must at
+    # least be the one its figures give.
+    found = re.search(r"median ([\d.]+) s, .*\(target <= ([\d.]+) s: (ok|MISSED)\)$", cold)
+    assert found is not None, cold
+    median, target, verdict = found.groups()
+    assert verdict == ("ok" if float(median) <= float(target) else "MISSED")
 
 
 def test_json_has_the_same_figures():
