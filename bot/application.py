@@ -1,12 +1,11 @@
-"""The Application: token and server, limits and retries, the state store, and the handlers."""
+"""Building the Application: token and server, limits and retries, the state store, the handlers
+and which update goes to which. Running it is serving.py's."""
 
 from __future__ import annotations
 
 import functools
 import json
 import logging
-import signal
-from collections.abc import Sequence
 
 from telegram import (
     BotCommand,
@@ -28,20 +27,18 @@ from telegram.ext import (
 )
 
 from ..index.engine import Engine
-from . import admin, handlers
+from . import handlers
 from . import telegram_render as render
-from .allow_list import allow_list
-from .answering import rate_limited
-from .claims import claim_left, claimed_first, defer_claim
-from .delivery import DeliveryLimiter
-from .intake import Intake
+from .access import allow_list, rate_limited
+from .commands import COMMANDS
+from .delivery.claims import claim_left, claimed_first, defer_claim
+from .delivery.receiving import Intake, UpdateQueue, UpdatesRequest
+from .delivery.sqlite import SqliteStateStore
+from .delivery.store import StateStore
 from .ordering import PerChatOrder
-from .runtime import Runtime
-from .serving import Service
+from .sending import DeliveryLimiter
 from .settings import Settings
-from .sqlite_store import SqliteStateStore
-from .state_store import StateStore
-from .update_parsing import UpdateQueue, UpdatesRequest
+from .shared import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +53,8 @@ DROPPED = (
     "You're sending more than I can answer: I've skipped your latest messages. "
     "Please wait for my answers, then ask again."
 )
-PRIVATE_COMMANDS = [
-    BotCommand("start", "What I know and how to ask"),
-    BotCommand("help", "How to ask, and the commands"),
-    BotCommand("ask", "Ask a question about the article"),
-    BotCommand("about", "Which article I know"),
-    BotCommand("source", "The full text of passage N"),
-    BotCommand("reset", "Start a new conversation"),
-]
-GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
+PRIVATE_COMMANDS = [BotCommand(c.name, c.menu) for c in COMMANDS]
+GROUP_COMMANDS = [BotCommand(c.name, c.menu) for c in COMMANDS if c.in_groups]
 
 
 def build_application(settings: Settings, engine: Engine, store: StateStore | None = None) -> Application:
@@ -109,7 +99,7 @@ def build_application(settings: Settings, engine: Engine, store: StateStore | No
 def add_handlers(application: Application) -> None:
     """Register the handlers: each update noted as unclaimed first (group -2), then the
     allow-list (-1), then the handlers (0), each claiming the update before it sends anything
-    (claims.py); what none of them claimed is claimed last (group 1)."""
+    (delivery/claims.py); what none of them claimed is claimed last (group 1)."""
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     first = claimed_first  # for the handlers that save nothing: claim, then answer
@@ -122,17 +112,14 @@ def add_handlers(application: Application) -> None:
             # /ask first: the question is by far the most frequent update in groups, and PTB
             # tries the handlers of a group in order.
             CommandHandler("ask", limited(handlers.ask)),
-            CommandHandler("reload", first(limited(admin.reload_content))),
-            CommandHandler("stats", first(limited(admin.stats_command))),
-            CommandHandler("start", first(limited(handlers.start))),
-            CommandHandler("help", first(limited(handlers.help_command))),
-            CommandHandler("about", first(limited(handlers.about))),
-            CommandHandler("source", first(limited(handlers.show_source))),
+            CommandHandler("reload", first(limited(handlers.reload_content))),
+            CommandHandler("stats", first(limited(handlers.stats_command))),
+            CommandHandler(["start", "help", "about", "source"], first(limited(handlers.command))),
             CommandHandler("reset", limited(handlers.reset)),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, limited(handlers.private_message)),
             # Counted only when it is addressed to the bot: group chatter is not a question.
             MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_message),
-            MessageHandler(private & filters.COMMAND, first(limited(handlers.unknown_command))),
+            MessageHandler(private & filters.COMMAND, first(limited(handlers.command))),
             MessageHandler(
                 private & ~filters.TEXT & ~filters.StatusUpdate.ALL, first(limited(handlers.non_text))
             ),
@@ -178,7 +165,7 @@ async def post_init(application: Application) -> None:
 
 
 async def queue_unstarted(application: Application) -> None:
-    """Put the updates received but never claimed (state_store.py) on the update queue."""
+    """Put the updates received but never claimed (the inbox, delivery/) on the update queue."""
     kept = application.bot_data["runtime"].store.unstarted()
     queued = 0
     for raw in kept:
@@ -194,7 +181,7 @@ async def queue_unstarted(application: Application) -> None:
 
 
 def getupdates_request(intake: Intake, store: StateStore, timeout: float) -> UpdatesRequest:
-    """The connection getUpdates goes through (update_parsing.py), with room for two connections.
+    """The connection getUpdates goes through (delivery/receiving.py), with room for two connections.
 
     Stopping cancels the long poll, and a poll cancelled just after its connection was opened
     leaves httpcore's pool holding that connection for good (never sent on, never closed). With
@@ -217,20 +204,3 @@ async def post_shutdown(application: Application) -> None:
     runtime: Runtime = application.bot_data["runtime"]
     runtime.answering.shutdown(wait=True)
     runtime.store.close()
-
-
-def service(
-    application: Application,
-    settings: Settings,
-    *,
-    poll_timeout: float = 10,
-    stop_signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM),
-) -> Service:
-    """Return the Service running application: webhook if WEBHOOK_URL is set, else polling."""
-    return Service(
-        application,
-        settings,
-        allowed_updates=ALLOWED_UPDATES,
-        poll_timeout=poll_timeout,
-        stop_signals=stop_signals,
-    )

@@ -7,15 +7,12 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
-from ..index.content import default_content_path, load_articles
-from ..index.engine import Engine
 from ..index.errors import ArticleBotError
-from ..index.vectors import cache_folder
 from .console import ConsoleSession, console
-from .settings import max_article_bytes
+from .loading import build_engine
+from .settings import content_settings
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +68,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("run", "check"):
-        from . import run  # python-telegram-bot is imported only for the Telegram commands
+        from . import serving  # python-telegram-bot is imported only for the Telegram commands
 
-        runner = run.run if args.command == "run" else run.check
+        runner = serving.run if args.command == "run" else serving.check
         return runner(args.content)
-    engine = _console_engine(args.content, os.environ)
+    # --content, else ARTICLE_BOT_CONTENT, else the bundled article; MAX_ARTICLE_BYTES and
+    # ARTICLE_BOT_CACHE from the environment (.env is the Telegram bot's: it holds the token).
+    engine = build_engine(content_settings(os.environ, args.content))
     if args.command == "console":
         return console(engine, args.json)
     if args.command == "ask":
@@ -91,14 +90,6 @@ def _dispatch(args: argparse.Namespace) -> int:
     print(json.dumps(metrics))
     print(format_metrics(metrics))
     return 0
-
-
-def _console_engine(content: str | None, environ: Mapping[str, str]) -> Engine:
-    """Load the content for console, ask and eval: --content, else ARTICLE_BOT_CONTENT, else the
-    bundled article; MAX_ARTICLE_BYTES and ARTICLE_BOT_CACHE from the environment, as for run."""
-    path = default_content_path(content, environ=dict(environ))
-    limit = max_article_bytes(environ.get("MAX_ARTICLE_BYTES", "").strip() or None)
-    return Engine(load_articles(path, max_bytes=limit), cache=cache_folder(environ))
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TextIO
 
 from ..index.engine import Engine
-from ..index.errors import ArticleBotError
 from ..index.language import ENGLISH, detect
 from ..index.model import Conversation
-from .texts import about_text, answer_json, help_text, say, source_text
+from . import commands
+from .texts import answer_json, say, source_text, welcome_text
 
 logger = logging.getLogger(__name__)
 
@@ -39,29 +39,27 @@ class ConsoleSession:
             return _notice(say("empty", self.language))
         if text.startswith("/"):
             return self._command(text)
+        return self._question(text)
+
+    def _question(self, text: str) -> dict[str, object]:
         self.language = detect(text)
-        answer = self.engine.ask(text, self.conversation)
+        answer, turn = commands.ask(self.engine, text, self.conversation)
+        if turn is not None:
+            self.conversation.remember(turn)
         return answer_json(self.engine, answer)
 
     def _command(self, text: str) -> dict[str, object]:
-        name, _, argument = text.partition(" ")
-        name = name.split("@", 1)[0].lower()
-        if name in ("/help", "/start"):
-            return _notice(help_text(self.language))
-        if name == "/about":
-            return _notice(about_text(self.engine, self.language))
-        if name == "/reset":
+        typed, _, argument = text.partition(" ")
+        reply = commands.reply(typed, argument, self.engine, self.conversation, self.language)
+        if reply.question is not None:
+            return self._question(reply.question)
+        if reply.reset:
             self.conversation.reset()
-            return _notice(say("reset", self.language))
-        if name == "/source":
-            try:
-                passage = self.engine.find_source(argument, self.conversation)
-            except ArticleBotError as error:
-                return _notice(str(error))
-            return _notice(source_text(self.engine, passage))
-        if name == "/ask":
-            return self.handle(argument) if argument.strip() else _notice(say("ask_usage", self.language))
-        return _notice(say("unknown_console", self.language, command=name))
+        if reply.welcome is not None:
+            return _notice(welcome_text(reply.welcome.about, reply.welcome.examples, self.language))
+        if reply.passage is not None:
+            return _notice(source_text(self.engine, reply.passage))
+        return _notice(reply.text)
 
 
 def _notice(text: str) -> dict[str, object]:

@@ -1,8 +1,8 @@
-"""The Telegram handlers: read the update, ask the engine, render, reply.
+"""The Telegram handlers: read the update, ask the engine or the commands, render, send.
 
-Each is named after what triggers it. Answering a question is in answering.py, the admin
-commands in admin.py, the allow-list in allow_list.py; which handler gets which update is
-decided in application.py.
+Each is named after what triggers it. What a command answers is computed by commands.py, for
+the console too; a question is answered by answering.py; the allow-list and the rate limit are
+in access.py; which handler gets which update is decided in application.py.
 """
 
 from __future__ import annotations
@@ -14,56 +14,45 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from ..index.errors import ArticleBotError
+from ..index.engine import Engine
+from ..index.errors import ArticleBotError, ContentError
+from . import commands
 from . import telegram_render as render
-from .answering import answer_question, rate_limited, timed_ask
-from .chat_state import ChatState
-from .claims import claim_first, save_claiming
-from .replies import chat_key, message_of, reply_html, reply_text, sender_language
-from .runtime import runtime_of
-from .texts import about_text, say
+from .access import rate_limited
+from .answering import answer_question, ask_counted
+from .delivery.claims import claim_first, save_claiming
+from .delivery.store import ChatState
+from .loading import load_engine_off_loop
+from .sending import send_html, send_text
+from .shared import chat_key, message_of, runtime_of, sender_language
+from .texts import say
 
 logger = logging.getLogger(__name__)
 
-NON_TEXT_HINT = say("non_text")
-FAILED = say("failed")
-UNKNOWN_COMMAND = say("unknown_command")
-STALE_BUTTON = say("stale_button")
-# Telegram commands are at most 32 characters, and "@" and a bot's name at most 33 more; the
-# reply names no more of what was typed than that, so it cannot grow with the message.
-COMMAND_SHOWN_CHARS = 65
+ADMINS_ONLY = "Sorry, {command} is for the bot's administrators."
+RELOADED = "Reloaded: {articles} article(s), {passages} passages."
+RELOAD_FAILED = "Reload failed; still serving the previous content. {error}"
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Welcome: which article, how to ask, three example questions."""
-    await reply_html(
-        message_of(update), render.start_html(runtime_of(context).engine, sender_language(update))
-    )
-
-
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Explain how to ask and list the commands."""
-    await reply_html(message_of(update), render.help_html(sender_language(update)))
-
-
-async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Name the article(s) the bot knows."""
-    await reply_text(message_of(update), about_text(runtime_of(context).engine, sender_language(update)))
-
-
-async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send the full text of the passage named by /source N."""
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer /start, /help, /about, /source N, and (in private chats) a command the bot does not
+    have: what commands.reply says, rendered for Telegram."""
+    message = message_of(update)
     runtime = runtime_of(context)
     engine = runtime.engine
-    # Only with several articles does a bare N depend on the conversation's article.
-    several = len(engine.articles) > 1
-    conversation = (await runtime.store.chat(chat_key(message_of(update)))).conversation if several else None
-    try:
-        passage = engine.find_source(" ".join(context.args or []), conversation)
-    except ArticleBotError as error:
-        await reply_text(message_of(update), str(error))
-        return
-    await reply_html(message_of(update), render.source_html(engine, passage))
+    typed = ((message.text or "/").split() or ["/"])[0]
+    conversation = None
+    # Only with several articles does a bare /source N depend on the conversation's article.
+    if commands.command_name(typed) == "source" and len(engine.articles) > 1:
+        conversation = (await runtime.store.chat(chat_key(message))).conversation
+    language = sender_language(update)
+    reply = commands.reply(typed, " ".join(context.args or []), engine, conversation, language)
+    if reply.welcome is not None:
+        await send_html(message, render.welcome_html(reply.welcome, language))
+    elif reply.passage is not None:
+        await send_html(message, render.source_html(engine, reply.passage))
+    else:
+        await send_text(message, reply.text)
 
 
 async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,17 +61,19 @@ async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     key = chat_key(message)
     refused = (await runtime_of(context).store.chat(key)).refused
     await save_claiming(update, context, key, ChatState(refused=refused))
-    await reply_text(message, say("reset", sender_language(update)))
+    language = sender_language(update)
+    await send_text(message, commands.reply("/reset", "", runtime_of(context).engine, None, language).text)
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer /ask QUESTION (the way to ask in groups)."""
-    question = " ".join(context.args or [])
-    if not question:
+    engine = runtime_of(context).engine
+    reply = commands.reply("/ask", " ".join(context.args or []), engine, None, sender_language(update))
+    if reply.question is None:
         await claim_first(update, context)
-        await reply_text(message_of(update), say("ask_usage_example", sender_language(update)))
+        await send_text(message_of(update), reply.text)
         return
-    await answer_question(update, context, question)
+    await answer_question(update, context, reply.question)
 
 
 async def private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,21 +100,14 @@ async def _addressed_group_message(update: Update, context: ContextTypes.DEFAULT
     if not question:
         await claim_first(update, context)
         language = sender_language(update)
-        await reply_text(message, say("example_hint", language) + " " + say("ask_example", language))
+        await send_text(message, say("example_hint", language) + " " + say("ask_example", language))
         return
     await answer_question(update, context, question)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Hint that only text questions are read (stickers, photos, voice...)."""
-    await reply_text(message_of(update), say("non_text", sender_language(update)))
-
-
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Point to /help for a command the bot does not have (private chats only)."""
-    command = ((message_of(update).text or "/").split() or ["/"])[0]
-    shown = render.excerpt(command, COMMAND_SHOWN_CHARS)
-    await reply_text(message_of(update), say("unknown_command", sender_language(update), command=shown))
+    await send_text(message_of(update), say("non_text", sender_language(update)))
 
 
 async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,7 +122,7 @@ async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await reply_html(query.message, render.source_html(engine, passage), quote=False)
+        await send_html(query.message, render.source_html(engine, passage), quote=False)
     elif update.effective_chat is not None:
         for part in render.split_message(render.source_html(engine, passage)):
             await context.bot.send_message(update.effective_chat.id, part, parse_mode=ParseMode.HTML)
@@ -163,10 +147,38 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer([], button=button, cache_time=300)
         return
     logger.debug("inline question from %s: %s", query.from_user.id, question)
-    runtime = runtime_of(context)
-    engine = runtime.engine
-    answer = await timed_ask(runtime, engine, question, None, chat_id=None)
+    engine = runtime_of(context).engine
+    answer, _ = await ask_counted(update, context, engine, question, None, None)
     await query.answer(render.inline_results(engine, question, answer), cache_time=300)
+
+
+async def reload_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Re-read the content and swap the index in; on bad content keep serving the old one."""
+    runtime = runtime_of(context)
+    message = message_of(update)
+    if not runtime.is_admin(update.effective_user):
+        await send_text(message, ADMINS_ONLY.format(command="/reload"))
+        return
+    async with runtime.reloading:
+        try:
+            engine: Engine = await load_engine_off_loop(runtime.settings.content_settings)
+        except ContentError as error:
+            logger.warning("reload failed: %s", error)
+            reason = " ".join(str(error).split())  # one line
+            await send_text(message, RELOAD_FAILED.format(error=reason))
+            return
+        runtime.engine = engine
+    logger.info("reloaded: %d articles, %d passages", len(engine.articles), len(engine.passages))
+    await send_text(message, RELOADED.format(articles=len(engine.articles), passages=len(engine.passages)))
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show uptime, questions, abstentions, answer times and chats (admins only)."""
+    runtime = runtime_of(context)
+    if not runtime.is_admin(update.effective_user):
+        await send_text(message_of(update), ADMINS_ONLY.format(command="/stats"))
+        return
+    await send_html(message_of(update), render.stats_html(runtime.stats.snapshot()))
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

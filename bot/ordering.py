@@ -26,12 +26,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from .intake import Intake
+from .delivery.receiving import Intake
 
 logger = logging.getLogger(__name__)
 
 # Updates PTB may hand over before it waits: every update in hand is one of PTB's slots, so this
-# only bounds the whole (polling takes no more than intake.py allows; the webhook is Telegram's).
+# only bounds the whole (polling takes no more than Intake allows; the webhook is Telegram's).
 MAX_UPDATES_IN_HAND = 4096
 # Updates one chat (or inline user) may have waiting: at Telegram's one message a second per chat
 # (20 a minute in groups) the last of ten waits about 10 s (30 s in a group) for its turn.

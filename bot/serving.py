@@ -1,4 +1,5 @@
-"""Run the Application until stopped: connect with backoff, poll or serve the webhook, stop cleanly.
+"""Running the bot: `article-bot run` and `article-bot check`, and the Service that runs the
+Application until stopped: connect with backoff, poll or serve the webhook, stop cleanly.
 
 python-telegram-bot's run_polling and run_webhook give up when the Bot API cannot be reached at
 start-up (initialize() asks getMe once), which under systemd or Docker means a crash loop. Here
@@ -11,13 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Sequence
 
-from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram import Bot, User
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
-from .settings import Settings
-from .sqlite_store import StateStoreStopped
+from ..index.errors import ArticleBotError, ConfigError
+from .application import ALLOWED_UPDATES, build_application
+from .delivery.sqlite import StateStoreStopped
+from .loading import load_engine, load_engine_with_progress
+from .logs import configure_logging
+from .settings import TOKEN_HELP, Settings, load_settings
 from .webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
@@ -26,6 +34,74 @@ FIRST_RETRY_SECONDS = 1.0
 HEALTH_CHECK_SECONDS = 1.0  # how often the state store is checked while serving
 MAX_RETRY_SECONDS = 30.0
 TELEGRAM_API = "https://api.telegram.org"
+REJECTED_TOKEN = f"Telegram rejected TELEGRAM_BOT_TOKEN: {TOKEN_HELP}"
+
+
+def run(content: str | None) -> int:
+    """Run the Telegram bot until it is stopped; raise ConfigError on bad configuration."""
+    settings = load_settings(content)
+    configure_logging(settings)
+    application = build_application(settings, load_engine_with_progress(settings.content_settings))
+    try:
+        service(application, settings).run()
+    except InvalidToken:
+        # PTB's message quotes the token; the exit code says "fix the configuration" (2), so
+        # that systemd's Restart=on-failure is not fed the same token over and over in vain.
+        raise ConfigError(REJECTED_TOKEN) from None
+    return 0
+
+
+def check(content: str | None) -> int:
+    """Check the settings, the content and the token (getMe); print one line; return 0 or 1."""
+    try:
+        settings = load_settings(content)
+        configure_logging(settings)
+        engine = load_engine(settings.content_settings)
+        me = asyncio.run(_get_me(settings))
+    except ArticleBotError as error:
+        print(f"article-bot: {error}", file=sys.stderr)
+        return 1
+    except InvalidToken:
+        print(f"article-bot: {REJECTED_TOKEN}", file=sys.stderr)
+        return 1
+    except TelegramError as error:
+        # PTB's messages may quote the token; never print it.
+        reason = str(error).replace(settings.token, "<token>")
+        print(f"article-bot: Telegram did not answer getMe: {reason}", file=sys.stderr)
+        return 1
+    print(
+        f"ok: @{me.username} answers about {len(engine.articles)} article(s), {len(engine.passages)} passages"
+    )
+    return 0
+
+
+async def _get_me(settings: Settings) -> User:
+    request = HTTPXRequest(connect_timeout=5, read_timeout=5)
+    bot = Bot(
+        settings.token,
+        base_url=settings.base_url or "https://api.telegram.org/bot",
+        base_file_url=settings.base_file_url or "https://api.telegram.org/file/bot",
+        request=request,
+    )
+    async with bot:
+        return await bot.get_me()
+
+
+def service(
+    application: Application,
+    settings: Settings,
+    *,
+    poll_timeout: float = 10,
+    stop_signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM),
+) -> Service:
+    """Return the Service running application: webhook if WEBHOOK_URL is set, else polling."""
+    return Service(
+        application,
+        settings,
+        allowed_updates=ALLOWED_UPDATES,
+        poll_timeout=poll_timeout,
+        stop_signals=stop_signals,
+    )
 
 
 class Service:

@@ -1,4 +1,8 @@
-"""The Telegram bot's configuration: environment (and .env) read once into a frozen Settings."""
+"""Configuration: the environment (and, for the Telegram bot, .env) read once into frozen values.
+
+ContentSettings is what both front ends load their content with; Settings is the Telegram bot's
+whole configuration, its content settings included.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,13 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from ..index.content import DEFAULT_MAX_ARTICLE_BYTES
 from ..index.errors import ConfigError
 from ..index.vectors import cache_folder
 
 ENV_FILE = ".env"
 DEFAULT_STATE_FILE = "article-bot-state.sqlite3"
 DEFAULT_CONVERSATION_TTL_HOURS = 24 * 7
-# An article larger than this is refused with a one-line error: a news article is tens of
-# kilobytes, and a path to /dev/zero or a huge dump must not fill the memory.
-DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 
 # BotFather tokens are "<bot id>:<35 url-safe characters>"; allow some slack on the length.
 _TOKEN_SHAPE = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{30,50}")
@@ -34,6 +36,15 @@ TOKEN_HELP = (
     "get one from @BotFather in Telegram (/newbot) and set TELEGRAM_BOT_TOKEN in the environment "
     "or in .env; `article-bot console` works without one"
 )
+
+
+@dataclass(frozen=True)
+class ContentSettings:
+    """What the engine is built from, in the console and in Telegram alike."""
+
+    content: str | None = None  # --content, else ARTICLE_BOT_CONTENT; None: the bundled article
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+    cache_folder: Path = Path("~/.cache/article-bot")  # where sentence vectors are cached
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,11 @@ class Settings:
     def webhook_path(self) -> str:
         """Return the path the webhook server listens on: the path of WEBHOOK_URL."""
         return urlsplit(self.webhook_url or "").path.strip("/")
+
+    @property
+    def content_settings(self) -> ContentSettings:
+        """Return what the engine is built from."""
+        return ContentSettings(self.content, self.max_article_bytes, self.cache_folder)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -124,12 +140,13 @@ def settings_from(values: Mapping[str, str], content: str | None = None) -> Sett
         raise ConfigError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
     if webhook_secret and not _SECRET_SHAPE.fullmatch(webhook_secret):
         raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    loading = content_settings(values, content)
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in _LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, not {log_level!r}")
     return Settings(
         token=token,
-        content=content or get("ARTICLE_BOT_CONTENT"),
+        content=loading.content,
         base_url=base_url,
         base_file_url=base_file_url,
         webhook_url=webhook_url,
@@ -141,9 +158,8 @@ def settings_from(values: Mapping[str, str], content: str | None = None) -> Sett
         ),
         state_path=Path(get("ARTICLE_BOT_STATE") or DEFAULT_STATE_FILE).expanduser(),
         conversation_ttl_hours=_hours("CONVERSATION_TTL_HOURS", get("CONVERSATION_TTL_HOURS")),
-        max_article_bytes=max_article_bytes(get("MAX_ARTICLE_BYTES")),
-        # ARTICLE_BOT_CACHE, else the XDG cache folder: read here, so that a value in .env counts.
-        cache_folder=cache_folder({name: value for name, value in values.items() if value.strip()}),
+        max_article_bytes=loading.max_article_bytes,
+        cache_folder=loading.cache_folder,
         log_level=log_level,
         admin_user_ids=_ids("ADMIN_USER_IDS", get("ADMIN_USER_IDS")),
         allowed_chat_ids=_ids("ALLOWED_CHAT_IDS", get("ALLOWED_CHAT_IDS")),
@@ -152,9 +168,17 @@ def settings_from(values: Mapping[str, str], content: str | None = None) -> Sett
     )
 
 
-def max_article_bytes(value: str | None) -> int:
-    """Return MAX_ARTICLE_BYTES from its text (None: the default); raise ConfigError if invalid."""
-    return _integer("MAX_ARTICLE_BYTES", value, DEFAULT_MAX_ARTICLE_BYTES, low=1, high=2**40)
+def content_settings(values: Mapping[str, str], content: str | None = None) -> ContentSettings:
+    """Read --content (content), ARTICLE_BOT_CONTENT, MAX_ARTICLE_BYTES and ARTICLE_BOT_CACHE (else
+    the XDG cache folder) from values; raise ConfigError naming a bad one."""
+    given = {name: value.strip() for name, value in values.items() if value.strip()}
+    return ContentSettings(
+        content=content or given.get("ARTICLE_BOT_CONTENT"),
+        max_article_bytes=_integer(
+            "MAX_ARTICLE_BYTES", given.get("MAX_ARTICLE_BYTES"), DEFAULT_MAX_ARTICLE_BYTES, low=1, high=2**40
+        ),
+        cache_folder=cache_folder(given),
+    )
 
 
 def log_level_number(settings: Settings) -> int:

@@ -18,16 +18,9 @@ from telegram.constants import ParseMode
 from ..index.engine import Engine
 from ..index.language import ENGLISH
 from ..index.model import Answer, Citation, Passage
+from .commands import Welcome
 from .stats import StatsSnapshot
-from .texts import (
-    about_text,
-    answer_span,
-    closest_text,
-    example_questions,
-    help_text,
-    passage_label,
-    say,
-)
+from .texts import answer_span, closest_text, excerpt, help_text, passage_label, say
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit on a message's text
 MAX_CALLBACK_DATA_BYTES = 64  # Telegram's limit on an inline button's callback_data
@@ -76,15 +69,7 @@ def _with_span_in_bold(answer: Answer) -> str:
 
 def _source_line(engine: Engine, citation: Citation) -> str:
     label = escape(passage_label(engine, citation.passage))
-    return f"[{citation.ref}] <b>{label}</b> <i>{escape(excerpt(citation.passage.text))}</i>"
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """Return text cut at a word boundary to about limit characters, with an ellipsis if cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:–— ")
-    return f"{cut}…"
+    return f"[{citation.ref}] <b>{label}</b> <i>{escape(excerpt(citation.passage.text, EXCERPT_CHARS))}</i>"
 
 
 def source_html(engine: Engine, passage: Passage) -> str:
@@ -92,14 +77,15 @@ def source_html(engine: Engine, passage: Passage) -> str:
     return f"<b>{escape(passage_label(engine, passage))}</b>\n{escape(passage.text)}"
 
 
-def start_html(engine: Engine, language: str = ENGLISH) -> str:
-    """Render the welcome: which article, how to ask, example questions, where the commands are."""
-    examples = "\n".join(f"• {escape(question)}" for question in example_questions(engine, language=language))
+def welcome_html(welcome: Welcome, language: str = ENGLISH) -> str:
+    """Render the welcome (/start): which article, how to ask, example questions, and how to ask
+    in groups."""
+    examples = "\n".join(f"• {escape(question)}" for question in welcome.examples)
     return "\n".join(
         [
-            say("hello", language),
+            f"<b>{escape(say('greeting', language))}</b> {escape(say('hello', language))}",
             "",
-            escape(about_text(engine, language)),
+            escape(welcome.about),
             "",
             escape(say("example_hint", language)),
             examples,

@@ -1,9 +1,7 @@
-"""What the bot says for its commands, shared by the console and Telegram (plain text)."""
+"""What the bot says, in each language it speaks (WORDING), and its plain-text rendering: the
+console's replies and JSON, and the plain texts Telegram escapes into HTML."""
 
 from __future__ import annotations
-
-import re
-from collections import Counter
 
 from ..index.engine import Engine
 from ..index.language import ENGLISH, SPANISH
@@ -33,10 +31,8 @@ WORDING: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "reset": "Starting a new conversation.",
         "empty": "Ask a question about the article, or /help.",
-        "ask_usage": "Usage: /ask QUESTION",
         "ask_usage_example": "Usage: /ask QUESTION, e.g. /ask Who won?",
         "ask_example": "/ask Who won?",
-        "unknown_console": "Unknown command {command}. Try /help.",
         "unknown_command": "I don't know {command}. Try /help, or just ask a question.",
         "non_text": "I can only read text. Send me your question about the article as a message.",
         "failed": "Sorry, something went wrong while answering. Please try again.",
@@ -45,7 +41,8 @@ WORDING: dict[str, dict[str, str]] = {
         "slow_down_short": "Too many questions: please wait a minute",
         "inline_button": "Type a question about the article",
         "not_in_article": "The article doesn't say.",
-        "hello": "<b>Hello!</b> I answer questions about this article with sentences quoted from it, "
+        "greeting": "Hello!",
+        "hello": "I answer questions about this article with sentences quoted from it, "
         "each cited [n] to its passage:",
         "groups": "In a group, use /ask QUESTION, mention me, or reply to my answer. "
         "/help lists the commands.",
@@ -71,10 +68,8 @@ WORDING: dict[str, dict[str, str]] = {
         "sources": "Fuentes",
         "reset": "Empezamos una conversación nueva.",
         "empty": "Hazme una pregunta sobre el artículo, o escribe /help.",
-        "ask_usage": "Uso: /ask PREGUNTA",
         "ask_usage_example": "Uso: /ask PREGUNTA, por ejemplo /ask ¿Quién ganó?",
         "ask_example": "/ask ¿Quién ganó?",
-        "unknown_console": "No conozco el comando {command}. Prueba /help.",
         "unknown_command": "No conozco {command}. Prueba /help, o simplemente hazme una pregunta.",
         "non_text": "Solo puedo leer texto. Envíame tu pregunta sobre el artículo en un mensaje.",
         "failed": "Lo siento, algo salió mal al responder. Inténtalo de nuevo.",
@@ -83,14 +78,13 @@ WORDING: dict[str, dict[str, str]] = {
         "slow_down_short": "Demasiadas preguntas: espera un minuto",
         "inline_button": "Escribe una pregunta sobre el artículo",
         "not_in_article": "El artículo no lo dice.",
-        "hello": "<b>¡Hola!</b> Respondo preguntas sobre este artículo con frases citadas de él, "
+        "greeting": "¡Hola!",
+        "hello": "Respondo preguntas sobre este artículo con frases citadas de él, "
         "cada una con su [n], el párrafo del que viene:",
         "groups": "En un grupo, usa /ask PREGUNTA, mencióname o responde a mi respuesta. "
         "/help muestra los comandos.",
     },
 }
-
-EXAMPLE_HINT = WORDING[ENGLISH]["example_hint"]
 
 
 def say(key: str, language: str = ENGLISH, **values: object) -> str:
@@ -147,7 +141,7 @@ def answer_span(answer: Answer) -> tuple[int, int] | None:
     return (start, end) if 0 <= start < end <= len(answer.text) else None
 
 
-def reply_text(engine: Engine, answer: Answer) -> str:
+def answer_text(engine: Engine, answer: Answer) -> str:
     """Render an answer as plain text: the answer, then each cited source."""
     if answer.abstained:
         return " ".join(part for part in (answer.text, closest_text(engine, answer), answer.hint) if part)
@@ -161,7 +155,7 @@ def reply_text(engine: Engine, answer: Answer) -> str:
 def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
     """Render an answer as the console's JSON object ("closest" and "span" only when set)."""
     result: dict[str, object] = {
-        "reply": reply_text(engine, answer),
+        "reply": answer_text(engine, answer),
         "answer": answer.answer_text,
         "abstained": answer.abstained,
         "citations": [
@@ -188,31 +182,15 @@ def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
     return result
 
 
-def example_questions(engine: Engine, count: int = 3, language: str = ENGLISH) -> list[str]:
-    """Return a few example questions built from the article's own words that the engine answers:
-    in language first, then (when too few in it are answered) in English, which the bot reads too."""
-    names = _frequent_names(engine, 2)
-    candidates = []
-    if language == SPANISH:
-        candidates += [f"¿Quién es {name}?" for name in names]
-        candidates += [f"¿Qué dice el artículo sobre {name}?" for name in names]
-    candidates += [f"What does the article say about {name}?" for name in names]
-    candidates += [f"What is the {acronym.long_form}?" for acronym in engine.acronyms[:1]]
-    candidates += ["What is the article about?", "Who wrote the article?"]
-    examples: list[str] = []
-    for question in candidates:
-        # Asking costs milliseconds, and an example that gets "doesn't say" would mislead.
-        if question not in examples and not engine.ask(question).abstained:
-            examples.append(question)
-    return examples[:count]
+def welcome_text(about: str, examples: list[str], language: str = ENGLISH) -> str:
+    """Render the welcome (/start) as plain text: hello, the articles, example questions."""
+    lines = [f"{say('greeting', language)} {say('hello', language)}", "", about, ""]
+    return "\n".join(lines + [say("example_hint", language)] + [f"• {question}" for question in examples])
 
 
-_NAME = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]+(?: [A-Z][a-z]+)+)")
-
-
-def _frequent_names(engine: Engine, count: int) -> list[str]:
-    """Return the multi-word proper names mentioned most often (not at a sentence start)."""
-    names: Counter[str] = Counter()
-    for passage in engine.passages:
-        names.update(_NAME.findall(passage.text))
-    return [name for name, _ in names.most_common(count)]
+def excerpt(text: str, limit: int) -> str:
+    """Return text cut at a word boundary to about limit characters, with an ellipsis if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:–— ")
+    return f"{cut}…"

@@ -41,7 +41,7 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
-from .update_parsing import valid_update_id
+from .delivery.receiving import valid_update_id
 
 logger = logging.getLogger(__name__)
 

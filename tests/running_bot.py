@@ -14,7 +14,7 @@ from typing import Any
 
 from bot_api_server import TOKEN, FakeBotApi
 
-from article_bot.bot import application
+from article_bot.bot import application, serving
 from article_bot.bot.settings import Settings
 from article_bot.index.engine import Engine
 
@@ -38,7 +38,7 @@ class RunningBot:
     def __init__(self, settings: Settings, engine: Engine):
         self.settings = settings
         self.application = application.build_application(settings, engine)
-        self.service = application.service(self.application, settings, poll_timeout=1, stop_signals=())
+        self.service = serving.service(self.application, settings, poll_timeout=1, stop_signals=())
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._serve, daemon=True)
 

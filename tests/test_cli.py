@@ -107,7 +107,7 @@ def test_unanswerable_question_abstains(transcript):
 def test_bad_source_number_and_unknown_command_explain_themselves(transcript):
     assert "no passage 999" in transcript[6]["reply"]
     assert transcript[7]["reply"] == "Starting a new conversation."
-    assert "Unknown command /nonsense" in transcript[8]["reply"]
+    assert transcript[8]["reply"] == "I don't know /nonsense. Try /help, or just ask a question."
 
 
 def test_reset_forgets_the_conversation():

@@ -14,9 +14,9 @@ from bot_api_server import ALICE, TOKEN, FakeBotApi, text_message
 from running_bot import RunningBot
 from test_webhook import post_update, webhook  # noqa: F401 (a fixture)
 
-from article_bot.bot.chat_state import ChatKey, ChatState
+from article_bot.bot.delivery.sqlite import SqliteStateStore
+from article_bot.bot.delivery.store import ChatKey, ChatState
 from article_bot.bot.settings import settings_from
-from article_bot.bot.sqlite_store import SqliteStateStore
 
 WEEK = 7 * 24 * 3600.0
 

@@ -11,8 +11,8 @@ import pytest
 from bot_api_server import ALICE, BOB, GROUP, TOKEN, callback_query, inline_query, text_message
 from running_bot import ask_and_wait, free_port
 
-from article_bot.bot import content, run
-from article_bot.bot.allow_list import NOT_SERVED
+from article_bot.bot import loading, serving
+from article_bot.bot.access import NOT_SERVED
 from article_bot.index.engine import Engine
 
 ADMIN = str(ALICE["id"])
@@ -143,7 +143,7 @@ def test_check_fails_on_broken_content_naming_the_file(api, tmp_path, monkeypatc
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("ARTICLE_BOT_CONTENT", str(tmp_path / "missing"))
 
-    assert run.check(None) == 1
+    assert serving.check(None) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"article-bot: {tmp_path / 'missing'}: no such file or folder\n"
@@ -158,24 +158,23 @@ def test_check_fails_when_the_bot_api_is_unreachable_without_printing_the_token(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.delenv("ARTICLE_BOT_CONTENT", raising=False)
 
-    assert run.check(None) == 1
+    assert serving.check(None) == 1
     error = capsys.readouterr().err
     assert error.startswith("article-bot: Telegram did not answer getMe: ")
     assert len(error.splitlines()) == 1 and TOKEN not in error
 
 
 def test_the_content_limits_and_cache_folder_reach_the_loader(monkeypatch, tmp_path):
-    from article_bot.bot import content
     from article_bot.bot.settings import settings_from
 
     seen: dict[str, object] = {}
-    real_load = content.load_articles
+    real_load = loading.load_articles
 
     def load_articles(path, max_bytes=None):
         seen["max_bytes"] = max_bytes
         return real_load(path)
 
-    monkeypatch.setattr(content, "load_articles", load_articles)
+    monkeypatch.setattr(loading, "load_articles", load_articles)
     settings = settings_from(
         {
             "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -186,7 +185,7 @@ def test_the_content_limits_and_cache_folder_reach_the_loader(monkeypatch, tmp_p
     )
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "north.md").write_text(NORTHTOWN, encoding="utf-8")
-    engine = content.load_engine(settings)
+    engine = loading.load_engine(settings.content_settings)
     assert seen["max_bytes"] == 123456
     assert len(engine.passages) == 2
     assert len(list((tmp_path / "vectors").glob("*.npy"))) == 1
@@ -197,18 +196,18 @@ def test_reload_indexes_off_the_event_loop_while_the_old_content_answers(
 ):
     start_bot(Engine.from_path(articles), ARTICLE_BOT_CONTENT=str(articles), ADMIN_USER_IDS=ADMIN)
     indexing, release = threading.Event(), threading.Event()
-    load_engine = content.load_engine
+    load_engine = loading.load_engine
 
     def slow_load(settings):
         indexing.set()
         release.wait(30)  # as long as a big article takes to index
         return load_engine(settings)
 
-    monkeypatch.setattr(content, "load_engine", slow_load)
-    monkeypatch.setattr(content, "PROGRESS_SECONDS", 0.05)
+    monkeypatch.setattr(loading, "load_engine", slow_load)
+    monkeypatch.setattr(loading, "PROGRESS_SECONDS", 0.05)
     (articles / "northtown.md").unlink()
     (articles / "southtown.md").write_text(SOUTHTOWN, encoding="utf-8")
-    with caplog.at_level(logging.INFO, logger="article_bot.bot.content"):
+    with caplog.at_level(logging.INFO, logger="article_bot.bot.loading"):
         api.push("message", text_message("/reload"))
         assert indexing.wait(10)
         # Meanwhile another chat is answered, from the content being replaced.

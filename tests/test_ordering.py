@@ -8,9 +8,9 @@ from typing import Any
 
 from bot_api_server import ALICE, BOB, inline_query, text_message
 
-from article_bot.bot.answering import SLOW_DOWN_SHORT
 from article_bot.bot.application import DROPPED
 from article_bot.bot.ordering import CHAT_QUEUE_LIMIT
+from article_bot.bot.texts import say
 
 QUIET = {"id": 5005, "is_bot": False, "first_name": "Quiet"}
 BUSY_GROUP = {"id": -1005550001, "type": "supergroup", "title": "Busy"}
@@ -72,7 +72,7 @@ def test_inline_queries_count_against_the_rate_limit(api, start_bot):
     with_results = [a for a in answers if a.params.get("results")]
     refused = [a for a in answers if not a.params.get("results")]
     assert len(with_results) == 3 and len(refused) == CHAT_QUEUE_LIMIT - 3
-    assert all(a.params["button"]["text"] == SLOW_DOWN_SHORT for a in refused)
+    assert all(a.params["button"]["text"] == say("slow_down_short") for a in refused)
 
 
 def ask_stats(api) -> str:

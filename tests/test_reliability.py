@@ -19,10 +19,10 @@ from running_bot import RunningBot, ask_and_wait, free_port
 from telegram.error import RetryAfter
 
 from article_bot.bot.application import getupdates_request
-from article_bot.bot.delivery import retry_seconds
-from article_bot.bot.intake import INTAKE_LIMIT, Intake
+from article_bot.bot.delivery.receiving import INTAKE_LIMIT, Intake
+from article_bot.bot.delivery.sqlite import SqliteStateStore
+from article_bot.bot.sending import retry_seconds
 from article_bot.bot.settings import settings_from
-from article_bot.bot.sqlite_store import SqliteStateStore
 
 ARTICLE_BOT = Path(os.sys.executable).with_name("article-bot")  # type: ignore[attr-defined]
 
@@ -62,7 +62,7 @@ def test_a_reply_that_timed_out_is_sent_again(api, start_bot, caplog):
     start_bot(TELEGRAM_TIMEOUT="1")
     api.hang_next("sendMessage", count=1, seconds=2)
     question = ask_in_group(1, "Who is Carlos Mesa?")
-    with caplog.at_level(logging.WARNING, logger="article_bot.bot.delivery"):
+    with caplog.at_level(logging.WARNING, logger="article_bot.bot.sending"):
         answer = ask_and_wait(api, question)
     assert "31.5" in answer["text"]
     assert any("sendMessage failed (Timed out)" in r.getMessage() for r in caplog.records)

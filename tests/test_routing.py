@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from article_bot.bot.chat_state import ChatState, state_from_json, state_to_json, turn_from_json
+from article_bot.bot.delivery.store import ChatState, state_from_json, state_to_json, turn_from_json
 from article_bot.index.content import default_content_path, load_article, load_articles
 from article_bot.index.engine import Engine
 from article_bot.index.model import Answer, Conversation, Turn

@@ -14,7 +14,7 @@ from running_bot import ask_and_wait
 
 from article_bot.bot import telegram_render as render
 from article_bot.bot.console import ConsoleSession
-from article_bot.bot.texts import WORDING, help_text, reply_text
+from article_bot.bot.texts import WORDING, answer_text, help_text
 from article_bot.index.analysis import analysed_in, terms
 from article_bot.index.engine import Engine
 from article_bot.index.language import detect, normalise
@@ -59,7 +59,7 @@ def test_a_spanish_question_gets_the_english_sentence_quoted_verbatim_and_cited(
     assert answer.text == f"{sentence} [1]"
     assert sentence in answer.citations[0].passage.text
     number = answer.citations[0].passage.number
-    assert f"\n\nFuentes:\n[1] ¶{number}: " in reply_text(engine, answer)
+    assert f"\n\nFuentes:\n[1] ¶{number}: " in answer_text(engine, answer)
 
 
 @pytest.mark.parametrize(
@@ -69,14 +69,14 @@ def test_a_spanish_question_gets_the_english_sentence_quoted_verbatim_and_cited(
 def test_a_spanish_question_the_article_does_not_answer_gets_a_spanish_no(engine, question):
     answer = engine.ask(question)
     assert answer.abstained and not answer.citations
-    assert reply_text(engine, answer).startswith(NOT_SAID)
+    assert answer_text(engine, answer).startswith(NOT_SAID)
     assert "Puedo responder preguntas sobre “Coup regime in Bolivia" in answer.hint
 
 
 def test_english_questions_are_still_answered_in_english(engine):
     answer = engine.ask("What is the capital of France?")
     assert answer.abstained and answer.text == "The article doesn't say." and answer.language == "en"
-    assert reply_text(engine, engine.ask("Who is Carlos Mesa?")).count("\n\nSources:\n") == 1
+    assert answer_text(engine, engine.ask("Who is Carlos Mesa?")).count("\n\nSources:\n") == 1
 
 
 def test_the_console_speaks_the_language_of_the_last_question(engine):
@@ -85,7 +85,8 @@ def test_the_console_speaks_the_language_of_the_last_question(engine):
     assert session.handle("¿Cuál es la capital de Francia?")["reply"].startswith(NOT_SAID)
     assert session.handle("/help")["reply"].startswith("Hazme una pregunta")
     assert session.handle("/reset")["reply"] == "Empezamos una conversación nueva."
-    assert session.handle("/nothing")["reply"] == "No conozco el comando /nothing. Prueba /help."
+    unknown = "No conozco /nothing. Prueba /help, o simplemente hazme una pregunta."
+    assert session.handle("/nothing")["reply"] == unknown
     assert session.handle("Who is Carlos Mesa?")["abstained"] is False
     assert session.handle("/reset")["reply"] == "Starting a new conversation."
 
@@ -156,7 +157,7 @@ def test_telegram_questions_follow_their_own_language(api, start_bot, engine):
 def test_a_spanish_abstention_that_came_close_points_to_the_passage_in_spanish(engine):
     answer = Answer(NOT_SAID, True, hint="Pregunta otra cosa.", closest=engine.passage(13), language="es")
     assert (
-        reply_text(engine, answer)
+        answer_text(engine, answer)
         == f"{NOT_SAID} Lo más cerca que llega el artículo es ¶13. Pregunta otra cosa."
     )
     assert render.answer_html(engine, answer).startswith(

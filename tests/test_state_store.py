@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from article_bot.bot.chat_state import ChatKey, ChatState
-from article_bot.bot.sqlite_store import SqliteStateStore
-from article_bot.bot.state_store import ANSWERS_REMEMBERED
+from article_bot.bot.delivery.sqlite import SqliteStateStore
+from article_bot.bot.delivery.store import ANSWERS_REMEMBERED, ChatKey, ChatState
 from article_bot.index.errors import ConfigError
 from article_bot.index.model import Conversation, Turn
 
@@ -173,7 +172,7 @@ def test_a_damaged_database_is_moved_aside_with_one_log_line(path, content, capl
         store.close()
         content = path.read_bytes()[:1500]
     path.write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="article_bot.bot.sqlite_store"):
+    with caplog.at_level(logging.WARNING, logger="article_bot.bot.delivery.sqlite"):
         store = SqliteStateStore(path, WEEK)
     try:
         [line] = [r.getMessage() for r in caplog.records]

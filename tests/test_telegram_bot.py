@@ -31,10 +31,9 @@ from bot_api_server import (
 )
 from running_bot import ask_and_wait, free_port, post_json
 
-from article_bot.bot import run
-from article_bot.bot.answering import SLOW_DOWN
-from article_bot.bot.handlers import FAILED, NON_TEXT_HINT
+from article_bot.bot import serving
 from article_bot.bot.logs import configure_logging
+from article_bot.bot.texts import say
 from article_bot.index.engine import Engine
 from article_bot.index.model import Answer, Citation, Conversation, Turn
 
@@ -221,7 +220,7 @@ def test_a_refused_reply_is_logged_with_traceback_and_the_user_told(api, start_b
     api.fail_next("sendMessage", count=1, code=400, retry_after=None)
     with caplog.at_level(logging.ERROR, logger="article_bot.bot.handlers"):
         notice = ask_and_wait(api, text_message("Who is Carlos Mesa?"))
-    assert notice["text"] == FAILED
+    assert notice["text"] == say("failed")
     [record] = [
         r for r in caplog.records if r.name == "article_bot.bot.handlers" and r.levelno >= logging.ERROR
     ]
@@ -231,7 +230,7 @@ def test_a_refused_reply_is_logged_with_traceback_and_the_user_told(api, start_b
 def test_non_text_messages_get_a_hint(api, start_bot):
     start_bot()
     hint = ask_and_wait(api, sticker_message())
-    assert hint["text"] == NON_TEXT_HINT
+    assert hint["text"] == say("non_text")
 
 
 def test_start_names_the_article_and_three_example_questions_that_work(api, start_bot, engine):
@@ -276,7 +275,7 @@ def test_questions_and_commands_beyond_the_rate_limit_get_one_slow_down(api, sta
     sent = api.wait_sent(GROUP["id"], 4)
     texts = [c.result["text"] for c in sent]
     assert "Sources" in texts[0] and "Sources" in texts[1]
-    assert texts[2] == SLOW_DOWN
+    assert texts[2] == say("slow_down")
     assert "Almagro" in texts[3] and len(texts) == 4
 
 
@@ -377,11 +376,11 @@ def test_check_reports_the_bot_or_a_rejected_token(api, tmp_path, monkeypatch, c
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TELEGRAM_BASE_URL", api.base_url)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    assert run.check(None) == 0
+    assert serving.check(None) == 0
     assert capsys.readouterr().out.startswith(f"ok: @{BOT_USERNAME}")
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "4839574812:" + "B" * 35)
-    assert run.check(None) == 1
+    assert serving.check(None) == 1
     error = capsys.readouterr().err
     assert len(error.strip().splitlines()) == 1 and "4839574812:BBB" not in error
 

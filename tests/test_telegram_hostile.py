@@ -22,9 +22,8 @@ import pytest
 from bot_api_server import ALICE, BOT_USERNAME, GROUP, TOKEN, FakeBotApi, callback_query, text_message
 from running_bot import ask_and_wait, free_port, post_json, process_environment
 
-from article_bot.bot.answering import SLOW_DOWN
-from article_bot.bot.handlers import STALE_BUTTON
-from article_bot.bot.sqlite_store import SqliteStateStore
+from article_bot.bot.delivery.sqlite import SqliteStateStore
+from article_bot.bot.texts import say
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 PRIVATE = ALICE["id"]
@@ -395,7 +394,7 @@ def test_anonymous_admins_of_one_group_do_not_silence_another(api, start_bot):
     for question in ("Who is Carlos Mesa?", "Who was the MAS presidential candidate?", "Who lost?"):
         api.push("message", anonymous_ask(group_a, question))
     texts = [c.result["text"] for c in api.wait_sent(group_a["id"], 3)]
-    assert "Sources" in texts[0] and "Sources" in texts[1] and texts[2] == SLOW_DOWN
+    assert "Sources" in texts[0] and "Sources" in texts[1] and texts[2] == say("slow_down")
 
     answer = ask_and_wait(api, anonymous_ask(group_b, "Who is Luis Arce?"))
     assert "Arce" in answer["text"] and "Sources" in answer["text"]
@@ -411,7 +410,7 @@ def test_a_message_without_a_sender_is_throttled_by_its_chat(api, start_bot):
         api.push("message", message)
     texts_a = [c.result["text"] for c in api.wait_sent(group_a["id"], 2)]
     [answer_b] = api.wait_sent(group_b["id"], 1)
-    assert "Sources" in texts_a[0] and texts_a[1] == SLOW_DOWN
+    assert "Sources" in texts_a[0] and texts_a[1] == say("slow_down")
     assert "Sources" in answer_b.result["text"]
 
 
@@ -429,7 +428,7 @@ def test_a_button_that_is_not_ours_is_answered(api, start_bot):
     api.push("callback_query", press)
     [answered] = api.wait_for(lambda: api.calls("answerCallbackQuery"))
     assert answered.params["callback_query_id"] == press["id"]
-    assert answered.params["text"] == STALE_BUTTON
+    assert answered.params["text"] == say("stale_button")
 
 
 # Re-delivered updates.

@@ -8,6 +8,7 @@ import pytest
 from bot_api_server import parse_html, utf16_length
 
 from article_bot.bot import telegram_render as render
+from article_bot.bot.commands import welcome
 from article_bot.index.model import Answer, Citation
 
 LIMIT = render.MAX_MESSAGE_CHARS
@@ -84,7 +85,7 @@ def test_inline_result_sends_question_answer_and_source(engine):
 
 
 def test_start_names_the_article_and_examples(engine):
-    text = render.start_html(engine)
+    text = render.welcome_html(welcome(engine))
     parse_html(text)
     assert "Coup regime in Bolivia concedes electoral victory to MAS" in text
     assert text.count("\n• ") == 3

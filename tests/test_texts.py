@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from article_bot.bot.texts import answer_json, reply_text
+from article_bot.bot.texts import answer_json, answer_text
 from article_bot.index.engine import Engine
 from article_bot.index.model import Answer, Citation
 
@@ -15,7 +15,7 @@ def test_an_abstention_that_came_close_names_the_passage(engine):
         text="The article doesn't say.", abstained=True, hint="Ask me.", closest=engine.passage(4)
     )
     assert (
-        reply_text(engine, answer) == "The article doesn't say. The closest the article comes is ¶4. Ask me."
+        answer_text(engine, answer) == "The article doesn't say. The closest the article comes is ¶4. Ask me."
     )
     result = answer_json(engine, answer)
     assert set(result) == KEYS | {"closest"}
@@ -30,7 +30,7 @@ def test_an_abstention_that_came_close_names_the_passage(engine):
 
 def test_a_far_off_abstention_has_no_closest(engine):
     answer = Answer(text="The article doesn't say.", abstained=True, hint="Ask me.")
-    assert reply_text(engine, answer) == "The article doesn't say. Ask me."
+    assert answer_text(engine, answer) == "The article doesn't say. Ask me."
     assert set(answer_json(engine, answer)) == KEYS
 
 
@@ -49,5 +49,5 @@ def test_with_several_articles_the_closest_passage_names_its_article(tmp_path):
     engine = Engine.from_path(tmp_path)
     answer = Answer(text="The article doesn't say.", abstained=True, closest=engine.passage(1, article=2))
     expected = "The article doesn't say. The closest the article comes is Southtown ¶1."
-    assert reply_text(engine, answer) == expected
+    assert answer_text(engine, answer) == expected
     assert answer_json(engine, answer)["closest"]["article"] == "Southtown"

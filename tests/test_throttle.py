@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from article_bot.bot.sending import TypingIndicator
 from article_bot.bot.throttle import QuestionThrottle, Verdict
-from article_bot.bot.typing_indicator import TypingIndicator
 
 
 class Clock:

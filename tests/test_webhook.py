@@ -18,8 +18,8 @@ import pytest
 from bot_api_server import ALICE, text_message
 from running_bot import RunningBot, free_port, process_environment
 
-from article_bot.bot import sqlite_store
-from article_bot.bot.sqlite_store import StateStoreStopped
+from article_bot.bot.delivery import sqlite as sqlite_store
+from article_bot.bot.delivery.sqlite import StateStoreStopped
 from article_bot.bot.webhook import MAX_BODY_BYTES
 
 SECRET = "s3cret-Token_1"

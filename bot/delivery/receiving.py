@@ -1,4 +1,5 @@
-"""Updates that python-telegram-bot cannot parse: logged once, confirmed, and polling goes on.
+"""Receiving updates: each parsed once, kept in the inbox before Telegram is told it arrived, and
+polling no further ahead of answering than INTAKE_LIMIT.
 
 PTB parses a whole getUpdates batch at once; one update it cannot read (a message without
 `date`, a `chat` that is not an object, a `date` past the year 9999) makes the batch fail, so
@@ -13,8 +14,22 @@ in place of PTB's id-only one. Parsing twice, to check and then in PTB, cost abo
 bot's time under a burst (bench_load.py's yardstick).
 
 The same connection keeps each batch in the state store's inbox before the next getUpdates,
-which is what confirms the batch to Telegram (state_store.py): an update taken and not yet
-answered when the bot is killed is then answered after the restart.
+which is what confirms the batch to Telegram: an update taken and not yet answered when the bot
+is killed is then answered after the restart.
+
+python-telegram-bot's Updater fetches updates as fast as Telegram hands them over and confirms
+each batch at the next getUpdates, long before the updates are answered. Under a burst, then,
+thousands of updates can be confirmed to Telegram but still waiting inside the bot: memory grows
+with them, and after a SIGKILL all of them wait to be answered from the state store's inbox
+before any new question. So the next getUpdates waits until the bot is down to INTAKE_LIMIT
+updates in hand; answering speed is unchanged as long as the limit keeps every
+concurrent slot busy.
+
+An update waiting behind an earlier one of its own chat (ordering.py) is parked: it cannot use a
+slot however long it waits (its chat's flood limit is one message a second), so it does not count
+against INTAKE_LIMIT, or one busy chat would stop the bot from fetching anyone else's questions.
+Parked updates are bounded per chat (ordering.CHAT_QUEUE_LIMIT) and, all together, by
+PARKED_LIMIT.
 """
 
 from __future__ import annotations
@@ -28,8 +43,7 @@ from telegram import Bot, Update
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from .intake import Intake
-from .state_store import StateStore
+from .store import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +51,13 @@ REASON_CHARS = 200  # of the parser's complaint in the log line; the update itse
 # The Bot API's update_id is an Integer, positive and increasing; an id is stored in SQLite's
 # signed 64-bit INTEGER, and a larger one would stop the write that stores it.
 MAX_UPDATE_ID = 2**63 - 1
+INTAKE_LIMIT = 128  # twice the updates handled at once: enough to keep every slot busy
+PARKED_LIMIT = 1024  # updates waiting behind their own chat, over all chats
 
 
 class UpdatesRequest(HTTPXRequest):
     """The connection getUpdates goes through: every update it returns is one PTB can parse, and
-    it asks for more only when the bot has room for them (intake.py) and the last batch is kept in
+    it asks for more only when the bot has room for them (Intake) and the last batch is kept in
     the store's inbox."""
 
     def __init__(self, intake: Intake, store: StateStore, **options: Any):
@@ -126,3 +142,50 @@ def id_of(raw: Any) -> int | None:
     """Return the update_id of a raw update, if it has one."""
     update_id = raw.get("update_id") if isinstance(raw, dict) else None
     return update_id if valid_update_id(update_id) else None
+
+
+class Intake:
+    """Count the updates polling took and the bot has not finished; let polling wait for room."""
+
+    def __init__(self, limit: int = INTAKE_LIMIT, parked_limit: int = PARKED_LIMIT):
+        """Allow polling to hold at most limit unfinished updates (besides at most parked_limit
+        parked ones) before it fetches more."""
+        self.limit = limit
+        self.parked_limit = parked_limit
+        self.pending = 0
+        self.parked = 0
+        self._room: asyncio.Event | None = None
+
+    def taken(self, count: int) -> None:
+        """Note that polling took count updates."""
+        self.pending += count
+
+    def park(self) -> None:
+        """Note that an update waits behind an earlier one of its chat."""
+        self.parked += 1
+        self._wake()
+
+    def unpark(self) -> None:
+        """Note that a parked update's turn came."""
+        self.parked = max(0, self.parked - 1)
+
+    def finished(self) -> None:
+        """Note that one update was handled (whether it came by polling or by webhook)."""
+        self.pending = max(0, self.pending - 1)
+        self._wake()
+
+    def full(self) -> bool:
+        """Say whether polling must wait before it fetches more."""
+        parked = min(self.parked, self.parked_limit)
+        return self.pending - parked >= self.limit
+
+    async def room(self) -> None:
+        """Wait until fewer than limit updates (not counting those parked) are in hand."""
+        while self.full():
+            self._room = self._room or asyncio.Event()
+            self._room.clear()
+            await self._room.wait()
+
+    def _wake(self) -> None:
+        if self._room is not None and not self.full():
+            self._room.set()

@@ -1,6 +1,6 @@
 """Taking each update in the state store once: with its conversation, or before its first reply.
 
-An update is claimed (its id committed as taken, state_store.py) before anything is sent for it,
+An update is claimed (its id committed as taken, StateStore.claim) before anything is sent for it,
 so that a re-delivered update is answered once. A question that adds to its conversation
 commits that conversation before its answer goes out anyway, so there the claim rides in the
 same transaction (`save_claiming`): one commit per answer instead of two. Every other path
@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from .chat_state import ChatKey, ChatState
-from .runtime import runtime_of
+from ..shared import runtime_of
+from .store import ChatKey, ChatState
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,10 @@
-"""What the bot remembers of one chat or forum topic, and its JSON form in the state store.
+"""The state store's interface (why it is the bot's own: this package's docstring), and what it
+keeps of one chat or forum topic: ChatKey, ChatState and their JSON form.
 
 A ChatState is plain data: the conversation the engine reads follow-ups from, and whether the
 chat was already refused by the allow-list. The answers a reply can follow up on are kept per
-message (see state_store.py), not here, so that a chat's row stays a few hundred bytes however
-long the chat has been talking.
+message (StateStore.remember_answer), not here, so that a chat's row stays a few hundred bytes
+however long the chat has been talking.
 
 JSON, never pickle: whoever can write the state file must not be able to run code as the bot.
 A row that does not decode into today's types (damaged, or written by an older version whose
@@ -14,12 +15,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from ..index.model import Conversation, Turn
+from ...index.model import Conversation, Turn
 
 logger = logging.getLogger(__name__)
+
+ANSWERS_REMEMBERED = 200  # per chat: the latest answers a reply can still follow up on
 
 
 @dataclass(frozen=True)
@@ -83,3 +87,47 @@ def turn_from_data(data: Any) -> Turn:
     if not isinstance(turn.article, str):
         raise TypeError("a turn's article is a string")
     return turn
+
+
+class StateStore(Protocol):
+    """Conversations per chat or topic, the answers replies follow up on, and the updates answered."""
+
+    async def receive(self, updates: Sequence[tuple[int, str]]) -> None:
+        """Keep the updates (id, raw JSON) just received, durably, until they are claimed: once
+        awaited, Telegram may be told they arrived (polling's next offset, the webhook's 200)."""
+        ...
+
+    def unstarted(self) -> list[str]:
+        """Return the raw JSON of the updates received and never claimed, oldest first: at
+        start-up, what a stopped or killed bot had taken from Telegram but not begun to answer."""
+        ...
+
+    async def claim(self, update_id: int) -> bool:
+        """Record update_id as taken, durably; return False if it was taken before (drop it then)."""
+        ...
+
+    async def chat(self, key: ChatKey) -> ChatState:
+        """Return the chat's (or topic's) state: a fresh one if none is stored."""
+        ...
+
+    async def save(self, key: ChatKey, state: ChatState, claim: int | None = None) -> bool:
+        """Write the chat's (or topic's) state, durably, before the reply that depends on it; with
+        claim, take that update in the same transaction: if it was taken before, write nothing and
+        return False (drop it then)."""
+        ...
+
+    async def answer(self, chat_id: int, message_id: int) -> Turn | None:
+        """Return what the bot's message message_id in chat_id answered, if it is remembered."""
+        ...
+
+    async def remember_answer(self, chat_id: int, message_ids: Sequence[int], turn: Turn) -> None:
+        """Remember that the bot's messages message_ids (one answer) answered turn."""
+        ...
+
+    def healthy(self) -> bool:
+        """Say whether writes can still be made (False: the bot must stop, to be restarted)."""
+        ...
+
+    def close(self) -> None:
+        """Finish pending writes and release the database."""
+        ...

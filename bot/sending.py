@@ -1,12 +1,13 @@
-"""Every Bot API request the handlers make goes through here: flood limits, then bounded retries.
+"""What the bot sends to Telegram, and how: replies split to fit, "typing…" at most once in
+Telegram's five seconds, and every request within the flood limits, retried when it fails.
 
-It is python-telegram-bot's rate-limiter seam (ExtBot passes every request but getUpdates to
-process_request), used for two jobs. Flood limits: Telegram answers 429 beyond about 30
-messages a second overall, one a second per chat (after a short burst) and 20 a minute per
-group, so messages wait their turn here instead. Retries: a reply whose request failed with a
-network error, a time-out, a 5xx or a 429 is sent again with exponential backoff (or after
-retry_after), a bounded number of times, so a Bot API outage of up to about two minutes delays
-replies instead of losing them.
+Every Bot API request the handlers make goes through DeliveryLimiter, python-telegram-bot's
+rate-limiter seam (ExtBot passes every request but getUpdates to process_request), used for two
+jobs. Flood limits: Telegram answers 429 beyond about 30 messages a second overall, one a second
+per chat (after a short burst) and 20 a minute per group, so messages wait their turn here
+instead. Retries: a reply whose request failed with a network error, a time-out, a 5xx or a 429
+is sent again with exponential backoff (or after retry_after), a bounded number of times, so a
+Bot API outage of up to about two minutes delays replies instead of losing them.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from datetime import timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
+from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
+
+from . import telegram_render as render
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +43,62 @@ CHAT_PER_SECOND = 1
 CHAT_BURST = 3  # Telegram lets a chat have a short burst above one message a second
 GROUP_PER_MINUTE = 20
 CHAT_LIMITERS_KEPT = 10_000
+TYPING_SECONDS = 5.0  # how long Telegram shows "typing…" after one chat action
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+async def send_html(
+    message: Message,
+    html: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+    quote: bool | None = None,
+) -> list[Message]:
+    """Send html in reply to message, in its chat and topic, split to fit, with the buttons under
+    the last part."""
+    parts = render.split_message(html)
+    sent = []
+    for number, part in enumerate(parts, start=1):
+        markup = keyboard if number == len(parts) else None
+        sent.append(await message.reply_html(part, reply_markup=markup, do_quote=quote))
+    return sent
+
+
+async def send_text(message: Message, text: str) -> list[Message]:
+    """Send plain text (escaped) in reply to message, split to fit."""
+    return await send_html(message, render.text_html(text))
+
+
+class TypingIndicator:
+    """Remember when each chat (or topic) was last shown "typing…"."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        """Start with no chat shown."""
+        self.clock = clock
+        self._shown: dict[tuple[int, int], float] = {}
+        self._next_sweep = clock() + TYPING_SECONDS
+
+    def due(self, chat_id: int, topic: int) -> bool:
+        """Say whether the chat should be shown "typing…" now (and note that it was).
+
+        Telegram shows the status for five seconds or until the bot's next message, so one
+        action per chat in that time is enough; one per question cost about 40% of the bot's
+        CPU under load (measured with bench/bench_load.py).
+        """
+        now = self.clock()
+        if now >= self._next_sweep:
+            # Entries older than five seconds decide nothing: drop them, so the table holds only
+            # the chats of the last few seconds.
+            self._shown = {key: at for key, at in self._shown.items() if now - at < TYPING_SECONDS}
+            self._next_sweep = now + TYPING_SECONDS
+        key = (chat_id, topic)
+        if now - self._shown.get(key, -TYPING_SECONDS) < TYPING_SECONDS:
+            return False
+        self._shown[key] = now
+        return True
+
+    def __len__(self) -> int:
+        return len(self._shown)
 
 
 class DeliveryLimiter(BaseRateLimiter[int]):

@@ -5,7 +5,7 @@ Writes go through one writer thread that commits whatever has queued up in one t
 transactions, not one each. Each time the thread wakes it takes the GIL from the event loop,
 which waits meanwhile; so writes are handed to it together (those of one turn of the event loop,
 or of 20 ms while earlier ones are outstanding: `_hand_over`), and an answer's conversation and
-its update's claim are one write (state_store.py).
+its update's claim are one write (this package's docstring says why).
 
 Reads are point lookups by primary key on a second connection, which WAL lets run beside the
 writer; they take microseconds. synchronous=NORMAL: a committed transaction survives the bot
@@ -24,7 +24,7 @@ symbolic link, so that the bot never creates or chmods a file somewhere else.
 The writer thread survives whatever a write raises: a batch that fails is written again one write
 at a time, so the write at fault fails alone and the others commit. Should the thread ever stop,
 `healthy()` says so, every write waiting or to come fails at once instead of waiting for ever,
-and serving.py stops the bot with an error, for its supervisor to restart it.
+and the serving loop (serving.py) stops the bot with an error, for its supervisor to restart it.
 """
 
 from __future__ import annotations
@@ -42,10 +42,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..index.errors import ArticleBotError, ConfigError
-from ..index.model import Turn
-from .chat_state import ChatKey, ChatState, state_from_json, state_to_json, turn_from_json, turn_to_json
-from .state_store import ANSWERS_REMEMBERED
+from ...index.errors import ArticleBotError, ConfigError
+from ...index.model import Turn
+from .store import (
+    ANSWERS_REMEMBERED,
+    ChatKey,
+    ChatState,
+    state_from_json,
+    state_to_json,
+    turn_from_json,
+    turn_to_json,
+)
 
 logger = logging.getLogger(__name__)
 
