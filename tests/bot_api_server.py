@@ -143,6 +143,7 @@ class FakeBotApi:
         self._chats: dict[int, dict[str, Any]] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []  # waiting to be confirmed by an offset
+        self._offsets: list[int] = []  # of each getUpdates, as it arrived
         self._loop: asyncio.AbstractEventLoop | None = None
         self._new_update: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -271,6 +272,12 @@ class FakeBotApi:
         with self._changed:
             return len(self._updates)
 
+    def wait_polled_past(self, update_id: int, timeout: float = 10) -> None:
+        """Wait until the bot has asked for updates with an offset past update_id: it has taken
+        that update and every one before it, kept them, and confirmed them. A bot stuck on an
+        update never gets past it, and this times out."""
+        self.wait_for(lambda: max(self._offsets, default=0) > update_id, timeout, f"a poll past {update_id}")
+
     # Inside the server thread.
 
     def _add_update(self, update: dict[str, Any]) -> None:
@@ -361,6 +368,9 @@ class FakeBotApi:
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
+        with self._changed:  # noted as it arrives: a long poll may wait a while for updates
+            self._offsets.append(offset)
+            self._changed.notify_all()
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         assert self._new_update is not None and self._stopped is not None
         while True:
