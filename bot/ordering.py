@@ -70,11 +70,6 @@ class PerChatOrder(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(concurrent)
         self._lines: dict[OrderKey, _Line] = {}
 
-    @property
-    def chats_waiting(self) -> int:
-        """Return how many chats have updates in hand."""
-        return len(self._lines)
-
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers once earlier updates of the same chat are done and a slot is
         free; drop it if its chat has chat_queue_limit updates waiting already."""

@@ -20,7 +20,7 @@ from ..index.language import ENGLISH
 from ..index.model import Answer, Citation, Passage
 from .commands import Welcome
 from .stats import StatsSnapshot
-from .texts import answer_span, closest_text, excerpt, help_text, passage_label, say
+from .texts import answer_span, closest_text, excerpt, passage_label, say
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit on a message's text
 MAX_CALLBACK_DATA_BYTES = 64  # Telegram's limit on an inline button's callback_data
@@ -122,11 +122,6 @@ def duration(seconds: float) -> str:
 def milliseconds(seconds: float | None) -> str:
     """Return seconds as "12.3 ms", or "–" when nothing was measured yet."""
     return "–" if seconds is None else f"{seconds * 1000:.1f} ms"
-
-
-def help_html(language: str = ENGLISH) -> str:
-    """Render the shared help text."""
-    return escape(help_text(language))
 
 
 def alert_text(text: str) -> str:

@@ -112,15 +112,11 @@ def about_text(engine: Engine, language: str = ENGLISH) -> str:
 
 def source_text(engine: Engine, passage: Passage) -> str:
     """Return a passage's full text under its label (and its article's title when there are several)."""
-    return f"{_label(engine, passage)}\n{passage.text}"
+    return f"{passage_label(engine, passage)}\n{passage.text}"
 
 
 def passage_label(engine: Engine, passage: Passage) -> str:
     """Return how users see a passage named: "¶N", with the article title if there are several."""
-    return _label(engine, passage)
-
-
-def _label(engine: Engine, passage: Passage) -> str:
     if len(engine.articles) > 1:
         return f"{passage.article_title} {passage.label}"
     return passage.label
@@ -148,7 +144,7 @@ def answer_text(engine: Engine, answer: Answer) -> str:
     lines = [answer.text]
     if answer.citations:
         lines += ["", say("sources", answer.language) + ":"]
-        lines += [f"[{c.ref}] {_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations]
+        lines += [f"[{c.ref}] {passage_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations]
     return "\n".join(lines)
 
 

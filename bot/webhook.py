@@ -121,11 +121,6 @@ class GuardedServer(tornado.httpserver.HTTPServer):
         self._failed_accepts = 0
         self._last_accept_log = -ACCEPT_LOG_INTERVAL_SECONDS
 
-    @property
-    def open_connections(self) -> int:
-        """Return how many connections are open."""
-        return len(self._open)
-
     def listen_guarded(self, port: int, address: str) -> None:
         """Bind port on address and accept connections on the running loop."""
         self._listening = tornado.netutil.bind_sockets(port, address=address)

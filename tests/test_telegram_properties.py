@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from article_bot.bot import telegram_render as render
 from article_bot.bot.commands import welcome
-from article_bot.bot.texts import about_text
+from article_bot.bot.texts import about_text, help_text
 from article_bot.index.content import parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ContentError
@@ -113,7 +113,7 @@ def test_any_article_renders_valid_html(article, question):
     assert_messages(render.split_message(render.answer_html(engine, answer)))
     assert_sendable(render.inline_results(engine, question, answer)[0].input_message_content.message_text)
     assert_messages(render.split_message(render.welcome_html(welcome(engine))))
-    assert_messages(render.split_message(render.help_html()))
+    assert_messages(render.split_message(render.text_html(help_text())))
     assert_messages(render.split_message(render.text_html(about_text(engine))))
     for passage in engine.passages[:5]:
         parts = assert_messages(render.split_message(render.source_html(engine, passage)))

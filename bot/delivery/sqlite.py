@@ -233,11 +233,6 @@ class SqliteStateStore:
         connection.executescript("PRAGMA incremental_vacuum;")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
-    def size_bytes(self) -> int:
-        """Return the bytes the database takes on disk, its WAL included."""
-        files = [self.path, self.path.with_name(self.path.name + "-wal")]
-        return sum(f.stat().st_size for f in files if f.exists())
-
     # The writer thread.
 
     async def _submit(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
