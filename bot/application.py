@@ -44,9 +44,9 @@ logger = logging.getLogger(__name__)
 
 # Only what the handlers below use: Telegram then does not even send the rest.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
-# Measured with bench/bench_load.py: chats answered side by side keep the bot busy while replies
-# are on the wire, but every Bot API request makes httpcore scan all pooled connections, so a
-# few connections shared by many updates do best (burst run: 8 connections ~290 updates/s, 32 ~235).
+# Chats answered side by side keep the bot busy while replies are on the wire, but every Bot API
+# request makes httpcore scan all pooled connections, so a few connections shared by many updates
+# do best (bench/bench_load.py's burst run; docs/operations.md, "Load").
 CONCURRENT_UPDATES = 64
 CONNECTIONS = 8
 DROPPED = (
