@@ -172,7 +172,7 @@ def test_a_damaged_database_is_moved_aside_with_one_log_line(path, content, capl
         store.close()
         content = path.read_bytes()[:1500]
     path.write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="article_bot.bot.delivery.sqlite"):
+    with caplog.at_level(logging.WARNING, logger="article_bot.bot.delivery.sqlite_file"):
         store = SqliteStateStore(path, WEEK)
     try:
         [line] = [r.getMessage() for r in caplog.records]

@@ -5,7 +5,8 @@ arrived, before Telegram is told it was received. Claim (claims.py): before anyt
 it, its id is committed as taken, and an update taken before is dropped. Save: a question that
 adds to its conversation commits the conversation and the claim in one transaction. Inbox: at
 start-up, what was received and never claimed is answered first. The store's interface is in
-store.py, its one implementation, a SQLite file, in sqlite.py.
+store.py, its one implementation, a SQLite file, in sqlite.py (the file opened by
+sqlite_file.py).
 
 Why a store of the bot's own rather than python-telegram-bot's BasePersistence: PTB flushes
 persistence on a timer (`update_interval`), all changed chats at once, from the event loop, and

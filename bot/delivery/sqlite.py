@@ -13,13 +13,8 @@ being killed (it is in the WAL, in the OS's page cache), though not a power cut,
 the last moments of conversations but never corrupts the file.
 
 Rows idle for longer than the TTL are deleted (at start-up and then regularly), and the freed
-pages are given back to the file system, so the file shrinks back when chats go quiet. A damaged
-file (not a database, or failing SQLite's integrity check) is moved aside with one log line and
-the bot starts afresh: losing conversations is better than a bot that cannot start. Nothing else
-moves it aside: a database locked by another process is waited for (LOCK_WAIT_SECONDS), then
-refused with one line, and so is one the bot may not write (a read-only file or folder); the
-conversations and the answered update ids in it are kept. The file is opened without following a
-symbolic link, so that the bot never creates or chmods a file somewhere else.
+pages are given back to the file system, so the file shrinks back when chats go quiet. How the
+file is opened (a damaged one moved aside, a locked one waited for) is sqlite_file.py's.
 
 The writer thread survives whatever a write raises: a batch that fails is written again one write
 at a time, so the write at fault fails alone and the others commit. Should the thread ever stop,
@@ -30,9 +25,7 @@ and the serving loop (serving.py) stops the bot with an error, for its superviso
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
-import os
 import queue
 import sqlite3
 import threading
@@ -42,8 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...index.errors import ArticleBotError, ConfigError
+from ...index.errors import ArticleBotError
 from ...index.model import Turn
+from .sqlite_file import BUSY_TIMEOUT_MS, open_database
 from .store import (
     ANSWERS_REMEMBERED,
     ChatKey,
@@ -56,7 +50,6 @@ from .store import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 # Telegram keeps an update for re-delivery 24 hours at most: its id is not needed longer.
 UPDATE_IDS_KEPT_SECONDS = 24 * 3600
 BATCH_LIMIT = 1000  # writes committed together at most
@@ -66,23 +59,6 @@ BATCH_LIMIT = 1000  # writes committed together at most
 # (0.89), CPU 4.24 against 3.63 ms an update; at most every 20 ms while busy, 297 (1.03), 3.71 ms.
 HAND_OVER_INTERVAL_SECONDS = 0.02
 MAX_PRUNE_INTERVAL_SECONDS = 3600.0
-# How long opening waits for a database another process holds locked (a backup, say).
-LOCK_WAIT_SECONDS = 10.0
-LOCK_RETRY_SECONDS = 0.2
-BUSY_TIMEOUT_MS = 5000
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS chats (
-    chat_id INTEGER NOT NULL, topic INTEGER NOT NULL, state TEXT NOT NULL, updated_at REAL NOT NULL,
-    PRIMARY KEY (chat_id, topic)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS chats_updated_at ON chats (updated_at);
-CREATE TABLE IF NOT EXISTS answers (
-    chat_id INTEGER NOT NULL, message_id INTEGER NOT NULL, turn TEXT NOT NULL, at REAL NOT NULL,
-    PRIMARY KEY (chat_id, message_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
-CREATE TABLE IF NOT EXISTS updates (update_id INTEGER PRIMARY KEY, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS updates_at ON updates (at);
-CREATE TABLE IF NOT EXISTS inbox (update_id INTEGER PRIMARY KEY, raw TEXT NOT NULL, at REAL NOT NULL);
-"""
 
 
 class StateStoreStopped(ArticleBotError):
@@ -106,7 +82,7 @@ class SqliteStateStore:
         self.ttl_seconds = ttl_seconds
         self.clock = clock
         self.prune_interval = min(MAX_PRUNE_INTERVAL_SECONDS, max(ttl_seconds / 4, 1.0))
-        writer = _open(path)
+        writer = open_database(path)
         self._reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self._queue: queue.SimpleQueue[list[_Write] | None] = queue.SimpleQueue()
@@ -389,133 +365,3 @@ def _settle_all(settled: list[tuple[asyncio.Future[Any], Any, BaseException | No
             future.set_exception(error)
         else:
             future.set_result(result)
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    """Return the writer's connection to a checked database at path; move a damaged one aside,
-    wait for a locked one (LOCK_WAIT_SECONDS), refuse one that cannot be written."""
-    _create_private(path)
-    try:
-        return _connect_waiting(path)
-    except sqlite3.DatabaseError as error:
-        if not _is_damage(error):
-            raise ConfigError(_unusable(path, error)) from None
-        try:
-            aside = _move_aside(path)
-        except OSError as move_error:
-            raise ConfigError(
-                f"ARTICLE_BOT_STATE {path} is damaged ({error}) and cannot be moved aside "
-                f"({move_error.strerror}): move or delete it"
-            ) from None
-        logger.warning(
-            "state database %s is unreadable (%s): moved it to %s, starting afresh", path, error, aside
-        )
-        _create_private(path)
-        try:
-            return _connect_checked(path)
-        except sqlite3.DatabaseError as again:
-            raise ConfigError(f"ARTICLE_BOT_STATE {path}: cannot use it ({again})") from None
-
-
-class _Damaged(sqlite3.DatabaseError):
-    """The file is a database that fails SQLite's integrity check."""
-
-
-def _is_damage(error: sqlite3.DatabaseError) -> bool:
-    """Say whether error means the file itself is damaged (not locked, not read-only)."""
-    name = getattr(error, "sqlite_errorname", "") or ""
-    return isinstance(error, _Damaged) or name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT")
-
-
-def _is_locked(error: sqlite3.DatabaseError) -> bool:
-    name = getattr(error, "sqlite_errorname", "") or ""
-    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
-
-
-def _connect_waiting(path: Path) -> sqlite3.Connection:
-    """Connect as _connect_checked, waiting up to LOCK_WAIT_SECONDS while another process holds
-    the database locked."""
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    logged = False
-    while True:
-        try:
-            return _connect_checked(path)
-        except sqlite3.DatabaseError as error:
-            if not _is_locked(error) or time.monotonic() >= deadline:
-                raise
-            if not logged:
-                logger.warning(
-                    "state database %s is locked by another process: waiting up to %g s",
-                    path,
-                    LOCK_WAIT_SECONDS,
-                )
-                logged = True
-            time.sleep(LOCK_RETRY_SECONDS)
-
-
-def _unusable(path: Path, error: sqlite3.DatabaseError) -> str:
-    """Return the one line that says why the database at path cannot be used, and what to do."""
-    if _is_locked(error):
-        return (
-            f"ARTICLE_BOT_STATE {path} is locked by another process (waited {LOCK_WAIT_SECONDS:g} s): "
-            "is another article-bot running on it? Stop it, or give this one another file"
-        )
-    name = getattr(error, "sqlite_errorname", "") or ""
-    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
-        return (
-            f"ARTICLE_BOT_STATE {path}: cannot write it ({error}); the file and its folder must be "
-            "writable by the bot (SQLite adds -wal and -shm files beside it)"
-        )
-    return f"ARTICLE_BOT_STATE {path}: cannot use it ({error})"
-
-
-def _create_private(path: Path) -> None:
-    """Create path readable by its owner only (SQLite gives its WAL the same mode), never
-    following a symbolic link."""
-    try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise ConfigError(
-                f"ARTICLE_BOT_STATE {path} is a symbolic link: set ARTICLE_BOT_STATE to the file itself"
-            ) from None
-        raise ConfigError(f"ARTICLE_BOT_STATE {path}: cannot create it ({error.strerror})") from None
-    try:
-        os.fchmod(descriptor, 0o600)  # a file an earlier version created may be readable by all
-    except OSError as error:
-        raise ConfigError(f"ARTICLE_BOT_STATE {path}: cannot make it private ({error.strerror})") from None
-    finally:
-        os.close(descriptor)
-
-
-def _connect_checked(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    try:
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # Must precede the first table: afterwards incremental_vacuum can give pages back.
-        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        if connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-            raise sqlite3.DatabaseError("cannot use write-ahead logging")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        if connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise _Damaged("damaged")
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
-            raise sqlite3.DatabaseError(f"written by another version (schema {version})")
-        connection.executescript(_SCHEMA)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except sqlite3.DatabaseError:
-        connection.close()
-        raise
-    connection.isolation_level = "DEFERRED"  # `with connection` then wraps a transaction
-    return connection
-
-
-def _move_aside(path: Path) -> Path:
-    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-    os.replace(path, aside)
-    for suffix in ("-wal", "-shm"):
-        companion = path.with_name(path.name + suffix)
-        if companion.exists():
-            os.replace(companion, aside.with_name(aside.name + suffix))
-    return aside
