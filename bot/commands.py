@@ -96,11 +96,12 @@ def ask(
 ) -> tuple[Answer, Turn | None]:
     """Return engine's answer to question and the turn it adds to conversation (None if it adds
     none); conversation is left as it was, for the caller to remember the turn in."""
-    if conversation is None:
-        return engine.ask(question), None
-    working = Conversation(turns=list(conversation.turns), max_turns=conversation.max_turns)
+    # Engine.ask adds the new turn to the conversation it is given: it is given a copy.
+    working = None if conversation is None else Conversation(list(conversation.turns), conversation.max_turns)
     answer = engine.ask(question, working)
-    return answer, working.last if working.last is not conversation.last else None
+    if working is None or conversation is None or working.last is conversation.last:
+        return answer, None
+    return answer, working.last
 
 
 def welcome(engine: Engine, language: str = ENGLISH) -> Welcome:
