@@ -23,8 +23,8 @@ import numpy as np
 
 from . import manifest
 from .errors import ArticleBotError
+from .lexicon import REFERRING_OPENINGS, SAID_QUESTION_WORDS
 from .query import Query, TermGroup
-from .question import SAID_QUESTION_WORDS
 from .retrieval import LIGHT_WEIGHT, Hit, Retriever
 from .signals import assess, rules_choice
 
@@ -219,9 +219,7 @@ def _passage_terms(hit: Hit, retriever: Retriever) -> frozenset[str]:
     )
 
 
-_REFERRING = re.compile(
-    r"(?:this|these|that|those|it|its|they|their|he|his|she|her|such|the latter)\b", re.IGNORECASE
-)
+_REFERRING = re.compile(rf"(?:{'|'.join(REFERRING_OPENINGS)})\b", re.IGNORECASE)
 
 
 def _in_place(hit: Hit, asked: Sequence[TermGroup], retriever: Retriever) -> list[float]:

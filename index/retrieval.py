@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .analysis import terms
 from .bm25 import BM25Index
 from .facts import SentenceFacts, analyse_sentence, named_by_surname, written_names
+from .lexicon import ANAPHORA
 from .model import Passage
 from .query import Query, TermGroup
 
@@ -244,19 +245,16 @@ class Retriever:
         return found / total if total else 0.0
 
 
-_ANAPHORA = frozenset("he she it they his her its their him them this these".split())
-
-
 def _refers_back(passage: Passage) -> bool:
     """Return whether a passage's first sentence refers back with a pronoun."""
     opening = passage.sentences[0] if passage.sentences else passage.text
-    return bool(_ANAPHORA & {word.strip(",.;:“”\"'").lower() for word in opening.split()})
+    return bool(ANAPHORA & {word.strip(",.;:“”\"'").lower() for word in opening.split()})
 
 
 def _opens_referring(passage: Passage) -> bool:
     """Return whether a passage's first word refers back ("He then argued...", "This led...")."""
     opening = (passage.sentences[0] if passage.sentences else passage.text).split()[:1]
-    return bool(opening) and opening[0].strip(",.;:“”\"'").lower() in _ANAPHORA
+    return bool(opening) and opening[0].strip(",.;:“”\"'").lower() in ANAPHORA
 
 
 LIGHT_WEIGHT = 0.3  # an everyday verb counts this much towards coverage

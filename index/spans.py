@@ -13,7 +13,18 @@ import re
 from dataclasses import dataclass
 
 from . import cues
-from .analysis import STOPWORDS, stem
+from .analysis import stem
+from .lexicon import (
+    AMOUNT_NAMES,
+    ARTICLES,
+    CARDINALS,
+    DAYS,
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    NAME_JOINERS,
+    PLACE_PREPOSITIONS,
+    STOPWORDS,
+)
 from .question import Question
 
 KINDS = ("date", "count", "amount", "percent", "measure", "person", "place")
@@ -26,10 +37,8 @@ KINDS = ("date", "count", "amount", "percent", "measure", "person", "place")
 # 50.0% (3/6), percent 50.0% (3/6), measure ("how long", "how old" ...) 60.0% (3/5).
 SHOWN: frozenset[str] = frozenset({"date", "count"})
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
+_FULL_MONTHS = "|".join(month.capitalize() for month in MONTHS)
+_MONTHS = _FULL_MONTHS + "|" + "|".join(month.capitalize() for month in MONTH_ABBREVIATIONS)
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:\d{3,4}s?(?:\s?(?:BC|BCE|AD|CE|B\.C\.|A\.D\.)(?!\w))?|(?:AD|A\.D\.)\s?\d{1,4})"
 _DATE = re.compile(
@@ -44,9 +53,7 @@ _DATE = re.compile(
     rf"|{_YEAR}(?:\s?[–-]\s?\d{{2,4}}s?(?!\d))?)(?!\w)",
 )
 _MONTH_OR_DAY_QUESTION = re.compile(r"\b(?:what|which) (?:month|day of the week)\b")
-_MONTH_OR_DAY = re.compile(
-    rf"\b(?:{_MONTHS.split('|Jan|')[0]}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
-)
+_MONTH_OR_DAY = re.compile(rf"\b(?:{_FULL_MONTHS}|{'|'.join(day.capitalize() for day in DAYS)})\b")
 _NAMED_YEAR = re.compile(r"\b(?:Act|Treaty|Convention|Agreement|Directive)\s$")  # "the Scotland Act 1998"
 _UNITS = (
     r"percent|per\scent|%|km2?|kilometers?|kilometres?|miles?|meters?|metres?|feet|foot|inches|"
@@ -54,7 +61,7 @@ _UNITS = (
     r"kg|kilograms?|pounds|lbs?|dollars|euros|yuan|degrees|°[CF]?|mph|km/h|years?|months?|weeks?|"
     r"days?|hours?|minutes?|seconds?|centuries|decades|times|GW|MW|kW|W|V|Hz|GHz|MHz"
 )
-_NUMBER_WORDS = "|".join(sorted(cues.CARDINALS, key=len, reverse=True)) + (
+_NUMBER_WORDS = "|".join(sorted(CARDINALS, key=len, reverse=True)) + (
     r"|a\shundred|a\sthousand|a\sdozen|dozens|hundreds|thousands|millions|half"
 )
 _FIGURE = (
@@ -74,21 +81,14 @@ _MONEY = re.compile(r"[$£€¥]|\b(?:dollars|euros|pounds|yuan)\b", re.IGNORECA
 _PERCENT = re.compile(r"%|percent|per cent", re.IGNORECASE)
 NEAR = 4  # words either side of a span where the question's words count (chosen on the dev articles)
 _WORD = re.compile(r"\w+(?:['’.\-&]\w+)*")
-# Words joining the parts of a name: "Ibn Khaldun", "House of Commons", "Vasco da Gama".
-_NAME_JOINERS = frozenset("of de da di del van von der al bin ibn la le du".split())
-_PLACE_BEFORE = frozenset("in at from near to into across throughout outside inside around within".split())
-_ARTICLES = frozenset("the a an".split())
-_NOT_NAMES = frozenset(
-    """january february march april may june july august september october november december monday
-    tuesday wednesday thursday friday saturday sunday""".split()
-)
+_NOT_NAMES = frozenset(MONTHS + DAYS)
 # A lone capitalised word before a lowercase word that ends like "French", "Turkish", "Chinese",
 # "American": an adjective ("a French version"), not who or where.
 _ADJECTIVE = re.compile(r"(?:ish|ese|ian|ean|can|ic|ch)$")
 _PLACE_NAMED = re.compile(r"\b(?:what|which) (?:country|city|town|place|region|state)\b")
 _AMOUNT_QUESTION = re.compile(r"\bhow much\b")
 _MEASURE_QUESTION = re.compile(r"\bhow (?:long|old|far|large|big|high|tall|often|deep|wide|fast|heavy)\b")
-_AMOUNTS = frozenset(cues.AMOUNTS.split("|")) | {"amount", "sum"}
+_AMOUNTS = frozenset(AMOUNT_NAMES) | {"amount", "sum"}
 _COUNTS = frozenset(("number", "total", "share"))  # "what is the number of ...": a count
 
 
@@ -188,7 +188,7 @@ def _is_asked(word: _Word, question: Question, asked: frozenset[str]) -> bool:
 
 def _already_asked(span_text: str, question: Question, asked: frozenset[str]) -> bool:
     """Return whether the question already holds all of a span's words."""
-    said = [w for w in _WORD.findall(span_text.lower()) if w not in _ARTICLES]
+    said = [w for w in _WORD.findall(span_text.lower()) if w not in ARTICLES]
     return all(w in asked or w in question.lowered.split() for w in said)
 
 
@@ -229,16 +229,16 @@ def _names(
         while j < len(words) and words[j].start - words[j - 1].end <= 1 + _abbreviated(words[j - 1], text):
             if words[j].capitalised and words[j].lower not in _NOT_NAMES:
                 last = j
-            elif words[j].lower not in _NAME_JOINERS:
+            elif words[j].lower not in NAME_JOINERS:
                 break
             j += 1
         i = last + 1
         if all(w.lower in asked for w in words[first : last + 1]):
             continue
         before = words[first - 1].lower if first > 0 else ""
-        if before in _ARTICLES and first > 1:
+        if before in ARTICLES and first > 1:
             before = words[first - 2].lower
-        if after_preposition is not None and (before in _PLACE_BEFORE) != after_preposition:
+        if after_preposition is not None and (before in PLACE_PREPOSITIONS) != after_preposition:
             continue
         if first == last and _ADJECTIVE.search(words[first].lower) and last + 1 < len(words):
             if not words[last + 1].capitalised and words[last + 1].lower not in STOPWORDS:

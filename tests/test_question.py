@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from article_bot.index import analysis
-from article_bot.index.question import MAX_QUESTION_CHARS, SAID_QUESTION_WORDS, read_question
+from article_bot.index.lexicon import SAID_QUESTION_WORDS
+from article_bot.index.question import MAX_QUESTION_CHARS, read_question
 
 
 @pytest.mark.parametrize(
