@@ -21,7 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from ..index.engine import Engine
-from ..index.model import Answer, Conversation, Turn
+from ..index.model import Answer, Reply, Turn
 from . import telegram_render as render
 from .claims import claim_first, save_claiming
 from .replies import chat_key, message_of, reply_html, reply_text, sender_language, topic_of
@@ -110,20 +110,21 @@ def sender_key(update: Update) -> Hashable:
 
 
 async def timed_ask(
-    runtime: Runtime, engine: Engine, question: str, conversation: Conversation | None, chat_id: int | None
+    runtime: Runtime, engine: Engine, question: str, previous: Turn | None, chat_id: int | None
 ) -> Answer:
     """Ask the engine (off the event loop if it may take long), counting the question and its
     time in /stats."""
-    answer, seconds = await ask_off_loop(runtime, engine, question, conversation)
-    runtime.stats.record(seconds, abstained=answer.abstained, chat_id=chat_id)
-    return answer
+    reply, seconds = await ask_off_loop(runtime, engine, question, previous)
+    runtime.stats.record(seconds, abstained=reply.answer.abstained, chat_id=chat_id)
+    return reply.answer
 
 
 async def ask_off_loop(
-    runtime: Runtime, engine: Engine, question: str, conversation: Conversation | None
-) -> tuple[Answer, float]:
-    """Return engine's answer to question and the seconds it took, asked in the answering
-    threads when it may take long (a long question, a big article), else right here.
+    runtime: Runtime, engine: Engine, question: str, previous: Turn | None
+) -> tuple[Reply, float]:
+    """Return engine's reply to question (following up on the previous turn) and the seconds it
+    took, asked in the answering threads when it may take long (a long question, a big article),
+    else right here.
 
     On the event loop nothing else moves while the engine works (other chats, the webhook, health
     checks): a question of 1,440 characters took 68 ms on the bundled article, and the work grows
@@ -132,10 +133,10 @@ async def ask_off_loop(
     only when first needed). One chat's questions are asked one at a time (ordering.py), so its
     conversation is never asked about twice at once."""
 
-    def timed() -> tuple[Answer, float]:
+    def timed() -> tuple[Reply, float]:
         started = time.perf_counter()
-        answer = engine.ask(question, conversation)
-        return answer, time.perf_counter() - started
+        reply = engine.ask(question, previous)
+        return reply, time.perf_counter() - started
 
     if len(question) <= INLINE_QUESTION_CHARS and len(engine.passages) <= INLINE_PASSAGES:
         return timed()
@@ -153,13 +154,11 @@ async def _ask_in_conversation(
     state = await runtime.store.chat(key)
     earlier = await _replied_answer(runtime, context, message)
     # A reply follows up on the answer it replies to, not on whatever was asked last.
-    working = Conversation(turns=[earlier]) if earlier is not None else state.conversation
-    before = working.last
-    answer, seconds = await ask_off_loop(runtime, engine, question, working)
-    turn = working.last if working.last is not before else None
+    previous = earlier if earlier is not None else state.conversation.last
+    reply, seconds = await ask_off_loop(runtime, engine, question, previous)
+    answer, turn = reply.answer, reply.turn
     if turn is not None:
-        if earlier is not None:
-            state.conversation.remember(turn)
+        state.conversation.remember(turn)
         await save_claiming(update, context, key, state)
     else:
         await claim_first(update, context)

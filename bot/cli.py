@@ -16,6 +16,7 @@ from ..index.errors import ArticleBotError
 from ..index.vectors import cache_folder
 from .console import ConsoleSession, console
 from .settings import max_article_bytes
+from .texts import answer_text
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     from ..index.evaluate import evaluate_file, format_metrics
 
-    metrics, misses = evaluate_file(engine, Path(args.questions))
+    metrics, misses = evaluate_file(engine, Path(args.questions), answer_text)
     if args.show:
         for miss in misses:
             print("MISS", *miss, sep=" | ")

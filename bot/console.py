@@ -40,8 +40,9 @@ class ConsoleSession:
         if text.startswith("/"):
             return self._command(text)
         self.language = detect(text)
-        answer = self.engine.ask(text, self.conversation)
-        return answer_json(self.engine, answer)
+        reply = self.engine.ask(text, self.conversation.last)
+        self.conversation.remember(reply.turn)
+        return answer_json(self.engine, reply.answer)
 
     def _command(self, text: str) -> dict[str, object]:
         name, _, argument = text.partition(" ")

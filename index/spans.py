@@ -2,9 +2,9 @@
 
 `Engine.ask` quotes whole sentences; for a question whose wording says what kind of thing it
 asks for ("who", "when", "how many", "how much", "where"), `answer_span` finds that thing in
-the quoted text, shown in bold in Telegram and given as `span` in the console's JSON. It looks
-only at the text quoted and the analysed question (`question.Question`): no model, a few
-regular expressions over one sentence.
+the most probable excerpt quoted (kept as that quote's `bold`, `model.Quote`), shown in bold in
+Telegram and given as `span` in the console's JSON. It looks only at the text quoted and the
+analysed question (`question.Question`): no model, a few regular expressions over one sentence.
 """
 
 from __future__ import annotations
@@ -156,16 +156,6 @@ def answer_span(question: Question, text: str, shown: frozenset[str] = SHOWN) ->
     if len(scored) > 1 and scored[1][0] == scored[0][0]:
         return None  # two as close as each other: no telling which one answers
     return scored[0][1]
-
-
-def span_in_answer(question: Question, answer_text: str, quoted: str) -> tuple[int, int] | None:
-    """Return the span of the exact answer within an answer's text, looked for in the quoted
-    text given (one of the answer's sentences, without its [n] marker), or None."""
-    offset = answer_text.find(f"{quoted} [")  # the quote as followed by its [n] marker
-    if offset < 0:
-        return None
-    span = answer_span(question, quoted)
-    return None if span is None else (offset + span[0], offset + span[1])
 
 
 def _word(match: re.Match[str]) -> _Word:

@@ -99,7 +99,7 @@ def test_a_question_is_folded_once_and_split_into_words_once(andes, monkeypatch)
                     if value is original:
                         monkeypatch.setattr(module, attribute, spy)
 
-    answer = andes.ask("When did tin mining collapse?")
+    answer = andes.ask("When did tin mining collapse?").answer
 
     assert answer.text == "Tin mining collapsed in 1985. [1]"
     assert seen == ["When did tin mining collapse?"] * 2  # fold, then folded_words

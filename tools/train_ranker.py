@@ -47,8 +47,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 ROOT = Path(__file__).resolve().parent.parent
 
 from article_bot.index.engine import Engine, Tuning  # noqa: E402
-from article_bot.index.evaluate import normalise, read_questions  # noqa: E402
-from article_bot.index.model import Conversation  # noqa: E402
+from article_bot.index.evaluate import context_turn, normalise, read_questions  # noqa: E402
 from article_bot.index.question import read_question  # noqa: E402
 from article_bot.index.rank import FEATURES, VETOES, Forest, admissible, decide  # noqa: E402
 
@@ -111,10 +110,8 @@ def examples(content: Path, questions: Path) -> list[dict]:
     engine = Engine.from_path(content, ranker=untrained())
     out = []
     for row in read_questions(questions):
-        conversation = Conversation()
-        for earlier in row.get("context", []):
-            engine.ask(earlier, conversation)
-        weighing = engine.weigh(engine.query(read_question(row["question"]), conversation))
+        previous = context_turn(engine, row.get("context", []))
+        weighing = engine.weigh(engine.query(read_question(row["question"]), previous))
         golds = [normalise(gold) for gold in row.get("answers", [])]
         quoted = [excerpt.text for excerpt in weighing.excerpts]
         answerable = row["kind"] != "unanswerable"
