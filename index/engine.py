@@ -35,7 +35,7 @@ from .language import ENGLISH, detect
 from .model import Answer, Article, Conversation, Passage, Reply, Turn
 from .query import Query, build_query
 from .question import Question, read_question
-from .rank import Forest, closest, decide, features, forest
+from .rank import Candidate, Decision, Forest, closest, decide, describe, forest
 from .retrieval import Hit, Retriever
 from .routing import Router
 from .vectors import SentenceVectors
@@ -45,7 +45,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Tuning:
-    """Knobs of retrieval and answering, chosen on dev.jsonl and the SQuAD articles."""
+    """Knobs of retrieval and answering. The bundled ranker (data/ranker.json) was trained on the
+    candidates these defaults find (tools/train_ranker.py): change them, and retrain it."""
 
     k1: float = 1.2
     b: float = 0.75
@@ -63,16 +64,30 @@ class Tuning:
 
 @dataclass(frozen=True)
 class Weighing:
-    """How the engine weighed a query's candidates: their feature rows, what each would quote,
-    the ranker's probabilities and the candidates chosen (none, one or two)."""
+    """How the engine weighed a query's candidates: the candidates, the ranker's probabilities
+    (crosslingual.py's across languages) and the decision."""
 
     query: Query
-    hits: tuple[Hit, ...]
-    rows: tuple[list[float], ...]
-    excerpts: tuple[Excerpt, ...]
-    probabilities: tuple[float, ...]
-    chosen: tuple[int, ...]
-    closest: int | None = None  # none chosen: the candidate that came close (rank.closest), if any
+    candidates: tuple[Candidate, ...] = ()
+    probabilities: tuple[float, ...] = ()
+    decision: Decision = Decision()
+
+    @property
+    def hits(self) -> list[Hit]:
+        return [candidate.hit for candidate in self.candidates]
+
+    @property
+    def rows(self) -> list[tuple[float, ...]]:
+        return [candidate.row for candidate in self.candidates]
+
+    @property
+    def excerpts(self) -> list[Excerpt]:
+        return [candidate.excerpt for candidate in self.candidates]
+
+    @property
+    def chosen(self) -> list[Candidate]:
+        """Return the candidates to quote, the most probable first."""
+        return [self.candidates[i] for i in self.decision.chosen]
 
 
 class Engine:
@@ -170,12 +185,13 @@ class Engine:
         query = self.query(asked, previous)
         across = len(self.articles) == 1 and language != self.language
         weighing = self.weigh_across(query, previous) if across else self.weigh(query)
-        chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
+        chosen = [(candidate.hit, candidate.excerpt) for candidate in weighing.chosen]
+        near = weighing.decision.closest
         if chosen:  # the exact answer in bold, looked for in the most probable excerpt quoted
             answer = replace(quote(chosen, spans.answer_span(asked, chosen[0][1].text)), language=language)
         else:  # not sure enough, but close: point to the passage
-            near = None if weighing.closest is None else weighing.hits[weighing.closest].passage
-            answer = replace(abstain(self.articles, language=language), closest=near)
+            passage = None if near is None else weighing.candidates[near].hit.passage
+            answer = replace(abstain(self.articles, language=language), closest=passage)
         return Reply(answer, self._turn(query, chosen, previous))
 
     def direct(self, question: Question, previous: Turn | None = None) -> Answer | None:
@@ -205,23 +221,21 @@ class Engine:
     def weigh(self, query: Query) -> Weighing:
         """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
         hits, every = self.candidates(query)
-        rows = features(hits, query, every, self.retriever)
-        excerpts = [excerpt(hit.facts, query) for hit in hits]
-        probabilities = self.ranker.probabilities(rows)
+        weighed = describe(hits, query, every, self.retriever)
+        probabilities = self.ranker.probabilities([candidate.row for candidate in weighed])
+        admissions = [candidate.admission for candidate in weighed if candidate.admission is not None]
         tuning, ranker = self.tuning, self.ranker
         chosen = decide(
-            rows,
+            admissions,
             probabilities,
-            [len(quoted.text) for quoted in excerpts],
+            [len(candidate.excerpt.text) for candidate in weighed],
             threshold=_given(tuning.threshold, ranker.threshold_answer),
             threshold_doubtful=_given(tuning.threshold_doubtful, ranker.threshold_doubtful),
             threshold_second=_given(tuning.threshold_second, ranker.threshold_second),
             max_chars=tuning.max_answer_chars,
         )
-        near = None if chosen else closest(rows, probabilities, ranker.threshold_closest)
-        return Weighing(
-            query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen), near
-        )
+        near = None if chosen else closest(admissions, probabilities, ranker.threshold_closest)
+        return Weighing(query, tuple(weighed), tuple(probabilities), Decision(tuple(chosen), near))
 
     def weigh_across(self, query: Query, previous: Turn | None = None) -> Weighing:
         """Weigh a question asked in another language than the article's (crosslingual.py): its
@@ -229,7 +243,7 @@ class Engine:
         the most probable is quoted from crosslingual.THRESHOLD on. A question that names no one
         is compared in meaning with the names of the conversation's previous turn beside it."""
         if not query.has_content:
-            return Weighing(query, (), (), (), (), ())
+            return Weighing(query)
         text = query.standalone
         if not query.question.entities and not query.referred and previous and previous.names:
             text = f"{text} ({', '.join(previous.names)})"
@@ -242,15 +256,16 @@ class Engine:
         of_predicate = every if bare == query.question.text else self.vectors @ question_vector(bare or text)
         rows = crosslingual.signals(hits, query, every, self.retriever.knows, of_predicate)
         probabilities = crosslingual.probabilities(rows)
-        excerpts = [excerpt(hit.facts, query) for hit in hits]
+        weighed = tuple(
+            Candidate(hit, excerpt(hit.facts, query), tuple(row)) for hit, row in zip(hits, rows, strict=True)
+        )
         best = crosslingual.best(rows, probabilities)
-        chosen: tuple[int, ...] = ()
-        near = None
+        decision = Decision()
         if best is not None and probabilities[best] >= crosslingual.THRESHOLD:
-            chosen = (best,)
+            decision = Decision(chosen=(best,))
         elif best is not None and probabilities[best] >= crosslingual.THRESHOLD_CLOSEST:
-            near = best
-        return Weighing(query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), chosen, near)
+            decision = Decision(closest=best)
+        return Weighing(query, weighed, tuple(probabilities), decision)
 
     def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]], previous: Turn | None) -> Turn:
         # Whom the answer is about: the names asked about, else the first names it quotes (a

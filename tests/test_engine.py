@@ -10,10 +10,10 @@ from asking import ask_within
 
 from article_bot.bot.texts import answer_text, hint_text
 from article_bot.index.content import parse_article
-from article_bot.index.engine import Engine
+from article_bot.index.engine import Engine, Weighing
 from article_bot.index.model import Answer, Conversation
 from article_bot.index.question import read_question
-from article_bot.index.rank import admissible
+from article_bot.index.rank import Admission, admissible
 
 
 @pytest.fixture
@@ -27,6 +27,10 @@ def ask(engine: Engine) -> Callable[..., Answer]:
         return answer
 
     return ask
+
+
+def admissions(weighing: Weighing) -> list[Admission]:
+    return [candidate.admission for candidate in weighing.candidates if candidate.admission is not None]
 
 
 def cited_labels(answer: Answer) -> list[str]:
@@ -337,7 +341,7 @@ def test_a_surname_alone_in_the_article_stands_for_the_full_name(engine):
     # not vetoed, and is the ranker's first (quoted or not: see the xfail above).
     weighing = engine.weigh(engine.query(read_question("What did Salvador Romero announce?")))
 
-    order = admissible(weighing.rows, weighing.probabilities)
+    order = admissible(admissions(weighing), weighing.probabilities)
     assert weighing.hits[order[0]].text.startswith("Romero announced at the last minute")
 
 
@@ -362,7 +366,7 @@ def test_a_surname_stands_for_a_name_only_where_no_one_else_has_it(other, answer
         ask_within(engine, context, conversation)
     weighing = engine.weigh(engine.query(read_question(question), conversation.last))
 
-    quotable = [weighing.hits[i].text for i in admissible(weighing.rows, weighing.probabilities)]
+    quotable = [weighing.hits[i].text for i in admissible(admissions(weighing), weighing.probabilities)]
 
     assert any(text.startswith("Lopez announced") for text in quotable) is answered
 
@@ -396,7 +400,7 @@ def test_names_reach_back_only_through_passages_that_refer_back(middle, answered
     engine = Engine([parse_article(STRIKE.format(middle=middle), "strike")])
     weighing = engine.weigh(engine.query(read_question("What did Ana Quispe demand?")))
 
-    quotable = [weighing.hits[i].text for i in admissible(weighing.rows, weighing.probabilities)]
+    quotable = [weighing.hits[i].text for i in admissible(admissions(weighing), weighing.probabilities)]
 
     assert ("She then demanded that the wage cut be withdrawn within a week." in quotable) is answered
 

@@ -64,7 +64,7 @@ def measure(squad: Path) -> None:
             if answer.abstained or engine.direct(asked) is not None:
                 continue
             weighing = engine.weigh(engine.query(asked))
-            quoted = weighing.excerpts[weighing.chosen[0]].text
+            quoted = weighing.chosen[0].excerpt.text
             answered += 1
             if answer.span is not None:
                 shown += 1
