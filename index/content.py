@@ -161,7 +161,8 @@ ARTICLE_CHARS = 4000
 
 
 def parse_article(text: str, slug: str, path: str = "") -> Article:
-    """Parse Markdown text into an Article; raise ContentError when it has no paragraphs."""
+    """Parse Markdown text into an Article; raise ContentError (naming path, else slug) when it
+    has no paragraphs."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _LONE_SURROGATE.sub("\ufffd", text)  # half a character: no file or message can hold it
     meta, text = _split_front_matter(text)
@@ -193,7 +194,6 @@ def parse_article(text: str, slug: str, path: str = "") -> Article:
         author=_clean_inline(meta.get("author", "")) or author,
         date=meta.get("date") or date,
         url=meta.get("url"),
-        path=path,
         passages=passages,
         language=language,
     )

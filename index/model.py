@@ -31,7 +31,6 @@ class Article:
     author: str | None
     date: str | None
     url: str | None
-    path: str
     passages: tuple[Passage, ...]
     language: str = "en"  # "en" or "es" (index/language.py): how it is analysed
 

@@ -77,10 +77,8 @@ class Question:
     folded: str  # analysis.fold(text)
     lowered: str  # ... and lowercased
     plain: str  # its words as typed, lowercased, one space apart: "who wrote it"
-    tokens: tuple[Token, ...]
     token_terms: frozenset[str]  # the terms of all its tokens, stopwords included
-    terms: tuple[str, ...]  # its index terms, stopwords removed, in order
-    bigrams: frozenset[tuple[str, str]]
+    bigrams: frozenset[tuple[str, str]]  # consecutive index terms (stopwords removed)
     # The words that say what it asks about (not stopwords, not how it asks), each with its tokens.
     content: tuple[tuple[str, tuple[Token, ...]], ...]
     entities: tuple[str, ...]  # terms of the capitalised words of content, in order
@@ -116,9 +114,7 @@ def read_question(text: str) -> Question:
         folded=folded,
         lowered=lowered,
         plain=" ".join(token.surface for token in tokens).lower(),
-        tokens=tokens,
         token_terms=frozenset(token.term for token in tokens),
-        terms=found,
         bigrams=frozenset(zip(found, found[1:], strict=False)),
         content=content,
         entities=entities,

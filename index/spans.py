@@ -79,7 +79,7 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)*s?")
 _UNIT_AT_END = re.compile(rf"\s?(?:{_UNITS})$", re.IGNORECASE)
 _MONEY = re.compile(r"[$£€¥]|\b(?:dollars|euros|pounds|yuan)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"%|percent|per cent", re.IGNORECASE)
-NEAR = 4  # words either side of a span where the question's words count (chosen on the dev articles)
+NEAR = 4  # words either side of a span where the question's words count (set on the SQuAD dev articles)
 _WORD = re.compile(r"\w+(?:['’.\-&]\w+)*")
 _NOT_NAMES = frozenset(MONTHS + DAYS)
 # A lone capitalised word before a lowercase word that ends like "French", "Turkish", "Chinese",

@@ -65,8 +65,7 @@ def test_with_several_articles_the_closest_passage_names_its_article(tmp_path):
 
 def test_what_the_engine_says_in_its_own_words_is_worded_here():
     articles = [
-        Article(f"a{n}", f"Title {n}", "Ann Lee" if n == 1 else None, None, None, "", ())
-        for n in range(1, 13)
+        Article(f"a{n}", f"Title {n}", "Ann Lee" if n == 1 else None, None, None, ()) for n in range(1, 13)
     ]
     assert answer_text(Answer(True, said=Said.HELLO, about=tuple(articles[:2]))) == (
         "Hello! Ask me a question about “Title 1”; “Title 2” and I will answer from the article."
