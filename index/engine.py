@@ -1,15 +1,16 @@
 """The answering engine: load content, index it, answer questions within a conversation.
 
-A question is read once (`question.read_question`) into the value every later step reads: the
-direct answers (`direct.py`), then the query of term groups (`query.py`) merged with the
-conversation's previous turn, the candidate sentences (`retrieval.py`, whose sentences were
-analysed when indexed), their signals and feature rows (`signals.py`, `rank.py`), the decision
-(`rank.decide`) and the quote (`answer.py`). With several articles, the question is first
-routed to the one it is about (`routing.Router.choose`), whose own engine answers it as if that
-article were alone. `Engine.ask` returns the answer and the conversation's new turn (`Reply`)
-and changes none of its arguments; the answer holds facts (what is quoted, that it abstained,
-the closest passage), which the front ends word (bot/texts.py).
-"""
+A question is read once (`question.read_question`) into the value every later step reads, and
+each step returns the next record: the direct answers (`direct.py`), or the `Query` of term
+groups (`query.py`) merged with the conversation's previous turn, the retrieved `Hit`s
+(`retrieval.py`, whose sentences were analysed when indexed), each described as a
+`rank.Candidate` (its signals, `signals.py`, its feature row and what it would quote), the
+ranker's probabilities and the `rank.Decision`, then the `Answer` (`answer.py`). With several
+articles, the question is first routed to the one it is about (`routing.Router.choose`), whose
+own engine answers it as if that article were alone. `Engine.ask` returns the answer and the
+conversation's new turn (`Reply`) and changes none of its arguments; the answer holds facts
+(what is quoted, that it abstained, the closest passage), which the front ends word
+(bot/texts.py)."""
 
 from __future__ import annotations
 
