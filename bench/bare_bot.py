@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from article_bot.bot.application import ALLOWED_UPDATES, CONCURRENT_UPDATES, CONNECTIONS
+from article_bot.bot.texts import answer_text
 from article_bot.index.content import default_content_path
 from article_bot.index.engine import Engine
 
@@ -28,8 +29,8 @@ def main() -> None:
 
     async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
-        answer = engine.ask(" ".join(context.args or []))
-        await update.effective_message.reply_text(answer.text)
+        answer = engine.ask(" ".join(context.args or [])).answer
+        await update.effective_message.reply_text(answer_text(answer))
 
     application = (
         Application.builder()

@@ -140,7 +140,7 @@ def measure(corpus: str, articles: Sequence[Article], questions: Sequence[str], 
     recipe_build = time.perf_counter() - started
     engine_times = latencies(lambda question: _afresh(engine, question), questions, repeat)
     recipe_times = latencies(recipe.ask, questions, repeat)
-    answered = sum(not engine.ask(q).abstained for q in questions)
+    answered = sum(not engine.ask(q).answer.abstained for q in questions)
     common = {
         "corpus": corpus,
         "articles": len(articles),

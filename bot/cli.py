@@ -13,6 +13,7 @@ from ..index.errors import ArticleBotError
 from .console import ConsoleSession, console
 from .loading import build_engine
 from .settings import content_settings
+from .texts import answer_text
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     from ..index.evaluate import evaluate_file, format_metrics
 
-    metrics, misses = evaluate_file(engine, Path(args.questions))
+    metrics, misses = evaluate_file(engine, Path(args.questions), answer_text)
     if args.show:
         for miss in misses:
             print("MISS", *miss, sep=" | ")

@@ -94,14 +94,11 @@ def command_name(typed: str) -> str:
 def ask(
     engine: Engine, question: str, conversation: Conversation | None = None
 ) -> tuple[Answer, Turn | None]:
-    """Return engine's answer to question and the turn it adds to conversation (None if it adds
-    none); conversation is left as it was, for the caller to remember the turn in."""
-    # Engine.ask adds the new turn to the conversation it is given: it is given a copy.
-    working = None if conversation is None else Conversation(list(conversation.turns), conversation.max_turns)
-    answer = engine.ask(question, working)
-    if working is None or conversation is None or working.last is conversation.last:
-        return answer, None
-    return answer, working.last
+    """Return engine's answer to question, following up on the conversation's last turn, and the
+    turn it adds (None if it adds none); conversation is left as it was, for the caller to
+    remember the turn in."""
+    reply = engine.ask(question, conversation.last if conversation is not None else None)
+    return reply.answer, reply.turn
 
 
 def welcome(engine: Engine, language: str = ENGLISH) -> Welcome:

@@ -44,8 +44,7 @@ class ConsoleSession:
     def _question(self, text: str) -> dict[str, object]:
         self.language = detect(text)
         answer, turn = commands.ask(self.engine, text, self.conversation)
-        if turn is not None:
-            self.conversation.remember(turn)
+        self.conversation.remember(turn)
         return answer_json(self.engine, answer)
 
     def _command(self, text: str) -> dict[str, object]:

@@ -20,7 +20,7 @@ from ..index.language import ENGLISH
 from ..index.model import Answer, Citation, Passage
 from .commands import Welcome
 from .stats import StatsSnapshot
-from .texts import answer_span, closest_text, excerpt, passage_label, say
+from .texts import answer_text, closest_text, excerpt, hint_text, passage_label, said_text, say
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit on a message's text
 MAX_CALLBACK_DATA_BYTES = 64  # Telegram's limit on an inline button's callback_data
@@ -47,9 +47,10 @@ def answer_html(engine: Engine, answer: Answer) -> str:
     """Render an answer: the quoted sentences with [n] markers, then one line per source."""
     if answer.abstained:
         closest = closest_text(engine, answer)
-        first_line = escape(f"{answer.text} {closest}" if closest else answer.text)
-        hint = f"\n<i>{escape(answer.hint)}</i>" if answer.hint else ""
-        return f"{first_line}{hint}"
+        text = answer_text(answer)
+        first_line = escape(f"{text} {closest}" if closest else text)
+        hint = hint_text(answer)
+        return first_line + (f"\n<i>{escape(hint)}</i>" if hint else "")
     lines = [_with_span_in_bold(answer)]
     if answer.citations:
         lines += ["", f"<b>{escape(say('sources', answer.language))}</b>"]
@@ -58,13 +59,17 @@ def answer_html(engine: Engine, answer: Answer) -> str:
 
 
 def _with_span_in_bold(answer: Answer) -> str:
-    """Escape the answer's text, with the exact answer (its span) in bold when it has one."""
-    span = answer_span(answer)
-    if span is None:
-        return escape(answer.text)
-    start, end = span
-    text = answer.text
-    return f"{escape(text[:start])}<b>{escape(text[start:end])}</b>{escape(text[end:])}"
+    """Escape the answer's words and quotes, each quote's exact answer (its bold) in bold."""
+    said = said_text(answer)
+    parts = [escape(said)] if said else []
+    for quote in answer.quotes:
+        text = escape(quote.text)
+        if quote.bold is not None:
+            start, end = quote.bold
+            bold = f"<b>{escape(quote.text[start:end])}</b>"
+            text = escape(quote.text[:start]) + bold + escape(quote.text[end:])
+        parts.append(f"{text} [{quote.ref}]")
+    return " ".join(parts)
 
 
 def _source_line(engine: Engine, citation: Citation) -> str:
@@ -172,14 +177,14 @@ def article_number(engine: Engine, passage: Passage) -> int:
 def inline_results(engine: Engine, question: str, answer: Answer) -> list[InlineQueryResultArticle]:
     """Return the inline-mode result for a question: its answer with the sources, ready to send."""
     body = f"<b>Q:</b> {escape(question)}\n\n{answer_html(engine, answer)}"
-    title = answer.text if not answer.abstained else say("not_in_article", answer.language)
+    title = answer_text(answer) if not answer.abstained else say("not_in_article", answer.language)
     description = ", ".join(passage_label(engine, c.passage) for c in answer.citations)
     result_id = hashlib.sha256(question.encode()).hexdigest()[:32]  # ids may be up to 64 bytes
     return [
         InlineQueryResultArticle(
             id=result_id,
             title=excerpt(title, MAX_INLINE_TITLE_CHARS),
-            description=description or escape(answer.hint) or None,
+            description=description or escape(hint_text(answer)) or None,
             input_message_content=InputTextMessageContent(split_message(body)[0], parse_mode=ParseMode.HTML),
         )
     ]

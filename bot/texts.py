@@ -1,11 +1,14 @@
-"""What the bot says, in each language it speaks (WORDING), and its plain-text rendering: the
-console's replies and JSON, and the plain texts Telegram escapes into HTML."""
+"""What the bot says in its own words, in each language it speaks (WORDING): its commands, and
+the answers the engine gives as facts (Answer.said, index/model.py); and its plain-text
+rendering: the console's replies and JSON, and the plain texts Telegram escapes into HTML."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..index.engine import Engine
 from ..index.language import ENGLISH, SPANISH
-from ..index.model import Answer, Passage
+from ..index.model import Answer, Article, Passage, Said
 
 # Everything the bot says in its own words, in each language it speaks (index/language.py): the
 # question's language decides for an answer; for a command without text, the sender's language
@@ -41,6 +44,19 @@ WORDING: dict[str, dict[str, str]] = {
         "slow_down_short": "Too many questions: please wait a minute",
         "inline_button": "Type a question about the article",
         "not_in_article": "The article doesn't say.",
+        "no_author": "The article doesn't name its author.",
+        "no_date": "The article doesn't give its date.",
+        "hint": "I can answer questions about {titles}{more}.",
+        "hint_more": " and {count} more",
+        "said_hello": "Hello! Ask me a question about {titles} and I will answer from the article.",
+        "said_welcome": "You're welcome! Ask me a question about {titles} "
+        "and I will answer from the article.",
+        "written_by": "“{title}” was written by {author}{published}.",
+        "published": ", published {date}",
+        "dated": "“{title}” was published on {date}.",
+        "titled": "The article is titled “{title}”. It opens:",
+        "articles": "I have {count} articles; ask about one of them:",
+        "articles_more": "and {count} more (/about lists them all).",
         "greeting": "Hello!",
         "hello": "I answer questions about this article with sentences quoted from it, "
         "each cited [n] to its passage:",
@@ -78,6 +94,18 @@ WORDING: dict[str, dict[str, str]] = {
         "slow_down_short": "Demasiadas preguntas: espera un minuto",
         "inline_button": "Escribe una pregunta sobre el artículo",
         "not_in_article": "El artículo no lo dice.",
+        "no_author": "El artículo no nombra a su autor.",
+        "no_date": "El artículo no da su fecha.",
+        "hint": "Puedo responder preguntas sobre {titles}{more}.",
+        "hint_more": " y {count} más",
+        "said_hello": "¡Hola! Hazme una pregunta sobre {titles} y te respondo con el artículo.",
+        "said_welcome": "¡De nada! Hazme una pregunta sobre {titles} y te respondo con el artículo.",
+        "written_by": "“{title}” fue escrito por {author}{published}.",
+        "published": ", publicado el {date}",
+        "dated": "“{title}” se publicó el {date}.",
+        "titled": "El artículo se titula “{title}”. Empieza así:",
+        "articles": "Tengo {count} artículos; pregunta por uno de ellos:",
+        "articles_more": "y {count} más (/about los lista todos).",
         "greeting": "¡Hola!",
         "hello": "Respondo preguntas sobre este artículo con frases citadas de él, "
         "cada una con su [n], el párrafo del que viene:",
@@ -129,19 +157,69 @@ def closest_text(engine: Engine, answer: Answer) -> str:
     return say("closest", answer.language, label=passage_label(engine, answer.closest))
 
 
-def answer_span(answer: Answer) -> tuple[int, int] | None:
-    """Return the answer's span if it lies within its text, else None (nothing to show in bold)."""
-    if answer.abstained or answer.span is None:
-        return None
-    start, end = answer.span
-    return (start, end) if 0 <= start < end <= len(answer.text) else None
+# At most this many articles are named in an answer's own words (/about lists them all).
+LISTED_ARTICLES = 10
+HINTED_ARTICLES = 3
 
 
-def answer_text(engine: Engine, answer: Answer) -> str:
+def answer_text(answer: Answer) -> str:
+    """Return the answer in words: what the engine says (Answer.said) in the answer's language,
+    then its quotes with their [n] markers."""
+    return " ".join(part for part in (said_text(answer), answer.text) if part)
+
+
+def said_text(answer: Answer) -> str:
+    """Return what the engine says in its own words (Answer.said), in the answer's language."""
+    language, about = answer.language, answer.about
+    if answer.said is None:
+        return ""
+    if answer.said == Said.NOT_SAID:
+        return say("not_in_article", language)
+    if answer.said in (Said.NO_AUTHOR, Said.NO_DATE):
+        return say(answer.said, language)
+    if answer.said in (Said.HELLO, Said.WELCOME):
+        return say(f"said_{answer.said}", language, titles=_titles(about))
+    if answer.said == Said.ARTICLES:
+        return _articles(about, language)
+    article = about[0]
+    if answer.said == Said.AUTHOR:
+        published = say("published", language, date=article.date) if article.date else ""
+        return say("written_by", language, title=article.title, author=article.author, published=published)
+    if answer.said == Said.DATE:
+        return say("dated", language, title=article.title, date=article.date)
+    return say("titled", language, title=article.title)  # Said.TOPIC: then its opening, quoted
+
+
+def _titles(articles: Sequence[Article]) -> str:
+    return "; ".join(f"“{article.title}”" for article in articles[:HINTED_ARTICLES])
+
+
+def _articles(articles: Sequence[Article], language: str) -> str:
+    """Name the articles (title, author, date) when a question about "the article" could mean any."""
+    lines = [say("articles", language, count=len(articles))]
+    for article in articles[:LISTED_ARTICLES]:
+        byline = ", ".join(part for part in (article.author, article.date) if part)
+        lines.append(f"• “{article.title}”" + (f", {byline}" if byline else ""))
+    if len(articles) > LISTED_ARTICLES:
+        lines.append(say("articles_more", language, count=len(articles) - LISTED_ARTICLES))
+    return "\n".join(lines)
+
+
+def hint_text(answer: Answer) -> str:
+    """Return what the bot can answer about, said with an abstention (else "")."""
+    if answer.said is None or not answer.said.abstains:
+        return ""
+    count = len(answer.about) - HINTED_ARTICLES
+    more = say("hint_more", answer.language, count=count) if count > 0 else ""
+    return say("hint", answer.language, titles=_titles(answer.about), more=more)
+
+
+def reply_text(engine: Engine, answer: Answer) -> str:
     """Render an answer as plain text: the answer, then each cited source."""
     if answer.abstained:
-        return " ".join(part for part in (answer.text, closest_text(engine, answer), answer.hint) if part)
-    lines = [answer.text]
+        parts = (answer_text(answer), closest_text(engine, answer), hint_text(answer))
+        return " ".join(part for part in parts if part)
+    lines = [answer_text(answer)]
     if answer.citations:
         lines += ["", say("sources", answer.language) + ":"]
         lines += [f"[{c.ref}] {passage_label(engine, c.passage)}: {c.passage.text}" for c in answer.citations]
@@ -151,8 +229,8 @@ def answer_text(engine: Engine, answer: Answer) -> str:
 def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
     """Render an answer as the console's JSON object ("closest" and "span" only when set)."""
     result: dict[str, object] = {
-        "reply": answer_text(engine, answer),
-        "answer": answer.answer_text,
+        "reply": reply_text(engine, answer),
+        "answer": "" if answer.abstained else answer_text(answer),
         "abstained": answer.abstained,
         "citations": [
             {
@@ -172,9 +250,8 @@ def answer_json(engine: Engine, answer: Answer) -> dict[str, object]:
             "number": passage.number,
             "text": passage.text,
         }
-    span = answer_span(answer)
-    if span is not None:
-        result["span"] = list(span)
+    if not answer.abstained and answer.span is not None:
+        result["span"] = list(answer.span)
     return result
 
 

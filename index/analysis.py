@@ -11,26 +11,10 @@ from dataclasses import dataclass
 
 from nltk.stem.snowball import SnowballStemmer
 
-from .cues import CARDINALS
+from .lexicon import CARDINALS, SPANISH_STOPWORDS, STOPWORDS
 
 COUNTRY_US = "u_s"  # "US" and "U.S." the country: never the stopword "us"
 
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers herself him himself his how i if in into is it its itself just
-    me more most my myself no nor not now of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom whose why will with would you your yours yourself also may might must shall us upon
-    within without via yet ever even still much many get got s t d ll m o re ve y""".split()
-)
-# Words a question is phrased with that say nothing about its topic.
-QUESTION_WORDS = frozenset(
-    """what which who whom whose when where why how tell know describe explain name list give
-    please kind type sort according article text passage mention mentioned happen happens happened
-    happening""".split()
-)
 
 # Irregular forms a stemmer cannot meet with their base form.
 _IRREGULAR = {
@@ -185,21 +169,6 @@ _spanish_stemmer = SnowballStemmer("spanish")  # nltk's own code: no downloaded 
 # The language text is analysed in: an article's, and a question's when it is asked of that
 # article (index/engine.py sets it with analysed_in). English unless set.
 _LANGUAGE: ContextVar[str] = ContextVar("analysis_language", default="en")
-
-# Spanish words that say nothing of a text's topic: articles, pronouns, prepositions, conjunctions,
-# the forms of "ser", "estar", "haber" and the question words, written without accents (the
-# terms are folded).
-SPANISH_STOPWORDS = frozenset(
-    """a al algo algun alguna algunas alguno algunos ante antes aquel aquella aquellas aquellos aqui
-    asi aun bajo bien cada como con contra cual cuales cualquier cuando cuanta cuantas cuanto
-    cuantos de del desde donde dos el ella ellas ello ellos en entre era eran eres es esa esas ese
-    eso esos esta estaba estaban estado estan estar estas este esto estos estoy fue fueron fui ha
-    habia habian han has hasta hay he la las le les lo los mas me mi mis mucho muchos muy nada ni
-    no nos nosotros o os otra otras otro otros para pero poco por porque puede pueden que quien
-    quienes se sea sean segun ser si sido siempre sin sino sobre son su sus tal tambien tan tanto
-    te tenia tiene tienen toda todas todo todos tras tu tus un una unas uno unos usted ustedes ya
-    yo dice dicen articulo texto""".split()
-)
 
 
 @contextmanager

@@ -1,5 +1,5 @@
-"""Compose an answer from the chosen candidates: quote and cite them, or say plainly the article
-doesn't say."""
+"""Compose an answer from the chosen candidates: quote and cite them, or abstain (the front ends
+say plainly that the article doesn't say)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from dataclasses import dataclass
 from .analysis import Token
 from .cues import is_calendar
 from .facts import MAX_QUOTE_CHARS, SentenceFacts
-from .model import Answer, Article, Citation
+from .model import Answer, Article, Citation, Quote, Said
 from .query import Query
 from .retrieval import Hit
 from .signals import has_answer_type
-
-NOT_IN_ARTICLE = "The article doesn't say."
-NOT_IN_ARTICLE_ES = "El artículo no lo dice."
 
 
 @dataclass(frozen=True)
@@ -68,17 +65,21 @@ def _holds_answer(clause: SentenceFacts, query: Query) -> bool:
     return False
 
 
-def quote(chosen: Sequence[tuple[Hit, Excerpt]]) -> Answer:
-    """Quote the chosen sentences in article order, each followed by its passage's [n] marker."""
+def quote(chosen: Sequence[tuple[Hit, Excerpt]], bold: tuple[int, int] | None = None) -> Answer:
+    """Quote the chosen sentences in article order, each cited to its passage; bold: where the
+    exact answer stands in the first chosen (the most probable) excerpt, if found."""
     citations: list[Citation] = []
-    parts: list[str] = []
+    quotes: list[Quote] = []
+    emphasised = chosen[0][1].text if bold is not None else None
     for hit, quoted in _in_article_order(chosen):
         ref = next((c.ref for c in citations if c.passage.id == hit.passage.id), None)
         if ref is None:
             ref = len(citations) + 1
             citations.append(Citation(ref=ref, passage=hit.passage))
-        parts.append(f"{quoted.text} [{ref}]")
-    return Answer(text=" ".join(parts), abstained=False, citations=tuple(citations))
+        quotes.append(Quote(quoted.text, ref, bold if quoted.text == emphasised else None))
+        if quoted.text == emphasised:
+            emphasised = None  # in bold once, where it is first quoted
+    return Answer(abstained=False, quotes=tuple(quotes), citations=tuple(citations))
 
 
 def subjects(chosen: Sequence[tuple[Hit, Excerpt]], limit: int = 3) -> list[tuple[Token, ...]]:
@@ -102,20 +103,12 @@ def subjects(chosen: Sequence[tuple[Hit, Excerpt]], limit: int = 3) -> list[tupl
 
 def _in_article_order(chosen: Sequence[tuple[Hit, Excerpt]]) -> list[tuple[Hit, Excerpt]]:
     return sorted(
-        chosen, key=lambda pair: (pair[0].passage.id.split("#")[0], pair[0].passage.number, pair[0].sentence)
+        chosen, key=lambda pair: (pair[0].passage.article_slug, pair[0].passage.number, pair[0].sentence)
     )
 
 
-def abstain(articles: Sequence[Article], reason: str | None = None, language: str = "en") -> Answer:
-    """Say plainly, in the question's language, that the article doesn't answer (or reason),
-    pointing to what it does cover."""
-    spanish = language == "es"
-    titles = "; ".join(f"“{article.title}”" for article in articles[:3])
-    if spanish:
-        more = f" y {len(articles) - 3} más" if len(articles) > 3 else ""
-        hint = f"Puedo responder preguntas sobre {titles}{more}."
-    else:
-        more = f" and {len(articles) - 3} more" if len(articles) > 3 else ""
-        hint = f"I can answer questions about {titles}{more}."
-    text = reason or (NOT_IN_ARTICLE_ES if spanish else NOT_IN_ARTICLE)
-    return Answer(text=text, abstained=True, hint=hint, language=language)
+def abstain(articles: Sequence[Article], said: Said = Said.NOT_SAID, language: str = "en") -> Answer:
+    """Return that the article doesn't answer (or lacks what said names: NO_AUTHOR, NO_DATE),
+    pointing to the articles it can answer about; the front ends word it in the question's
+    language."""
+    return Answer(abstained=True, said=said, about=tuple(articles), language=language)

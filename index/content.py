@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import ContentError
 from .language import detect
+from .lexicon import MONTH_ABBREVIATIONS, MONTHS, NAME_PARTICLES
 from .model import Article, Passage
 from .sentences import split_sentences
 
@@ -24,10 +25,7 @@ _REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
 DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 
 _FRONT_MATTER_KEYS = ("title", "author", "date", "url")
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+_MONTHS = "|".join(MONTHS + MONTH_ABBREVIATIONS)
 _DATE_LINE = re.compile(
     rf"^(?:(?:published|updated|posted)(?:\s+on)?:?\s+)?(?:\w+day,?\s+)?"
     rf"(?:\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+\d{{4}}|(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}"
@@ -37,10 +35,6 @@ _DATE_LINE = re.compile(
 )
 # "By" and a credit of up to eight words: "By Jane Roe, Reuters", "By our correspondent".
 _BY_LINE = re.compile(r"^[Bb]y\s+(\S+(?:\s+\S+){0,7})$")
-# The lowercase words that names have ("Luis de la Cruz", "Jane Roe and John Doe").
-_NAME_PARTICLES = frozenset(
-    "de da del della der den di do dos du la le van von y e bin ibn al and & ter zu".split()
-)
 _NAME_PREFIX = re.compile(r"^[a-z]{1,3}['’-]")  # d'Arcy, al-Assad
 _NAME_WORD = re.compile(r"[^\W\d_][\w.'’-]*")
 # Leading blocks looked at for a byline: a name, a date and a "By" line, each on its own.
@@ -167,7 +161,8 @@ ARTICLE_CHARS = 4000
 
 
 def parse_article(text: str, slug: str, path: str = "") -> Article:
-    """Parse Markdown text into an Article; raise ContentError when it has no paragraphs."""
+    """Parse Markdown text into an Article; raise ContentError (naming path, else slug) when it
+    has no paragraphs."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _LONE_SURROGATE.sub("\ufffd", text)  # half a character: no file or message can hold it
     meta, text = _split_front_matter(text)
@@ -199,7 +194,6 @@ def parse_article(text: str, slug: str, path: str = "") -> Article:
         author=_clean_inline(meta.get("author", "")) or author,
         date=meta.get("date") or date,
         url=meta.get("url"),
-        path=path,
         passages=passages,
         language=language,
     )
@@ -284,7 +278,7 @@ def _is_name(line: str) -> bool:
 
 
 def _is_name_word(word: str) -> bool:
-    if word in _NAME_PARTICLES:
+    if word in NAME_PARTICLES:
         return True
     word = _NAME_PREFIX.sub("", word)
     return word[:1].isupper() and _NAME_WORD.fullmatch(word) is not None

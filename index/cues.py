@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import (
+    AMOUNT_NAMES,
+    AMOUNT_WORDS,
+    CARDINALS,
+    DAYS,
+    MEASURE_NAMES,
+    MONTHS,
+    POSSESSIVE_PRONOUNS,
+    ROLE_WORDS,
+)
+
 MONTH_OR_DAY = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight"
+    rf"\b(?:{'|'.join(MONTHS + DAYS)}|today|yesterday|tomorrow|tonight"
     r"|centur(?:y|ies)|decades?|years?|months?|weeks?|ago|spring|summer|autumn|winter|era|age)\b"
 )
 
@@ -24,42 +34,21 @@ def is_calendar(word: str) -> bool:
 
 # What a number answers when a question asks for it by name ("What is the population of La Paz?",
 # "What was the price of oil?"): a quantity, not a thing. AMOUNTS are sums of money.
-AMOUNTS = "price|cost|budget|salary|income|revenue|gdp|debt|fee|fees|wage|wages"
-MEASURES = (
-    "population|speed|velocity|height|length|temperature|distance|weight|mass|area|depth|width|"
-    "density|altitude|elevation|size|diameter|radius|volume|frequency|wavelength|capacity|"
-    "death toll|toll|rate|percentage|proportion|share|fraction|portion|number|amount|total|sum"
-)
+AMOUNTS = "|".join(AMOUNT_NAMES)
+MEASURES = "|".join(MEASURE_NAMES)
 # "what is the (estimated) population of", "what was Bolivia's GDP", "what speed": the quantity
 # asked for by its name, right after "what" or after "what is" and a determiner or a possessive.
 QUANTITY_ASKED = re.compile(
-    r"\bwhat (?:(?:is|was|are|were) (?:(?:the|its|their|his|her|[\w.-]+(?:'s|'))\s+)?)?"
+    rf"\bwhat (?:(?:is|was|are|were) (?:(?:the|{'|'.join(POSSESSIVE_PRONOUNS)}|[\w.-]+(?:'s|'))\s+)?)?"
     r"(?:(?:approximate|estimated|average|total|current|annual|maximum|minimum|overall) )?"
     rf"(?P<quantity>{AMOUNTS}|{MEASURES})\b"
 )
 
 
 YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
-# The cardinal numbers in words, with their values: the one list that every reader of number
-# words (the terms of `analysis`, the cues here, the spans of `spans`) builds on. The numbers in
-# between are written with these ("twenty-five", "three hundred", "two million").
-_ONES = """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen""".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-CARDINALS: dict[str, int] = {
-    **{word: value for value, word in enumerate(_ONES, start=1)},
-    **{word: 10 * value for value, word in enumerate(_TENS, start=2)},
-    "hundred": 100,
-    "thousand": 1_000,
-    "million": 1_000_000,
-    "billion": 1_000_000_000,
-    "trillion": 1_000_000_000_000,
-}
 # Words that say how many: the cardinals but "one", which is as often a pronoun ("the one who",
 # "one of them"), with their plurals and the words of an amount ("dozens", "twice", "several").
-NUMBER_WORDS = frozenset(CARDINALS).difference({"one"}) | frozenset(
-    """hundreds thousands millions billions trillions dozen dozens half twice several few""".split()
-)
+NUMBER_WORDS = frozenset(CARDINALS).difference({"one"}) | frozenset(AMOUNT_WORDS)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b")
 DIGIT = re.compile(r"\d")
 # What makes a number an ordinal ("the 20th century"): a place in a series, not how many.
@@ -78,9 +67,4 @@ REASON = re.compile(
     re.IGNORECASE,
 )
 # Words that say what someone is, standing before a name ("the ambassador, Philip Goldberg").
-ROLES = (
-    r"president|ex-president|president-elect|minister|leader|candidate|ambassador|politician|chief|"
-    r"director|head|official|general|senator|governor|secretary|founder|author|king|queen|emperor|"
-    r"prince|chairman|chair|mayor|judge|spokesman|spokeswoman|commander|activist|journalist|"
-    r"businessman|writer|scientist|member|ruler|dictator|pope|bishop|premier|chancellor"
-)
+ROLES = "|".join(ROLE_WORDS)

@@ -1,4 +1,7 @@
-"""Questions answered without retrieval: about the article itself, acronyms, and small talk."""
+"""Questions answered without retrieval: about the article itself, acronyms, and small talk.
+
+What is said in the bot's own words is returned as a fact (`Answer.said`, model.py), which the
+front ends word (bot/texts.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from .analysis import Acronym
 from .answer import abstain
 from .facts import CLAUSE_END, MAX_QUOTE_CHARS, SentenceFacts
-from .model import Answer, Article, Citation, Passage
+from .model import Answer, Article, Citation, Passage, Quote, Said
 from .question import Question
 
 _SMALL_TALK = re.compile(
@@ -19,15 +22,12 @@ _SMALL_TALK = re.compile(
 
 
 def small_talk(question: Question, articles: Sequence[Article]) -> Answer | None:
-    """Answer greetings and thanks with how to ask, not with "the article doesn't say"."""
+    """Answer greetings and thanks with how to ask (Said.HELLO, Said.WELCOME), not "the article
+    doesn't say"."""
     if not _SMALL_TALK.match(question.folded):
         return None
-    titles = "; ".join(f"“{article.title}”" for article in articles[:3])
-    opening = "You're welcome!" if re.search(r"\bthank|\bcheers", question.text, re.IGNORECASE) else "Hello!"
-    return Answer(
-        text=f"{opening} Ask me a question about {titles} and I will answer from the article.",
-        abstained=True,
-    )
+    thanks = re.search(r"\bthank|\bcheers", question.text, re.IGNORECASE)
+    return Answer(abstained=True, said=Said.WELCOME if thanks else Said.HELLO, about=tuple(articles))
 
 
 _DEFINITION_QUESTION = re.compile(
@@ -54,8 +54,8 @@ def define_acronym(
     for passage, sentence in sentences:
         if defined.search(sentence.folded):
             return Answer(
-                text=f"{excerpt_around(sentence.text, acronym.long_form)} [1]",
                 abstained=False,
+                quotes=(Quote(excerpt_around(sentence.text, acronym.long_form), 1),),
                 citations=(Citation(ref=1, passage=passage),),
             )
     return None
@@ -107,8 +107,9 @@ def _plain(question: Question) -> str:
 def about_article(
     question: Question, articles: Sequence[Article], current: Article | None = None
 ) -> Answer | None:
-    """Answer questions about the article itself (author, date, topic) from its metadata: the
-    only article, else the conversation's (current); with several and none current, list them."""
+    """Answer questions about the article itself (its author, date, or title and opening) from its
+    metadata: the only article, else the conversation's (current); with several and none current,
+    list them (Said.ARTICLES)."""
     plain = _plain(question)
     if len(plain.split()) > 12:
         return None
@@ -118,35 +119,23 @@ def about_article(
     if current is None and len(articles) == 1:
         current = articles[0]
     if current is None:
-        return _list_articles(articles)
-    article = current
+        return Answer(abstained=False, said=Said.ARTICLES, about=tuple(articles))
     if asks == "author":
-        if not article.author:
-            return abstain([article], "The article doesn't name its author.")
-        when = f", published {article.date}" if article.date else ""
-        return Answer(text=f"“{article.title}” was written by {article.author}{when}.", abstained=False)
+        return _from_metadata(current, Said.AUTHOR) if current.author else abstain([current], Said.NO_AUTHOR)
     if asks == "date":
-        if not article.date:
-            return abstain([article], "The article doesn't give its date.")
-        return Answer(text=f"“{article.title}” was published on {article.date}.", abstained=False)
-    lead = article.passages[0]
+        return _from_metadata(current, Said.DATE) if current.date else abstain([current], Said.NO_DATE)
+    lead = current.passages[0]
     return Answer(
-        text=f"The article is titled “{article.title}”. It opens: {lead.sentences[0]} [1]",
         abstained=False,
+        quotes=(Quote(lead.sentences[0], 1),),
         citations=(Citation(ref=1, passage=lead),),
+        said=Said.TOPIC,
+        about=(current,),
     )
 
 
+def _from_metadata(article: Article, said: Said) -> Answer:
+    return Answer(abstained=False, said=said, about=(article,))
+
+
 _ABOUT = (("author", _AUTHOR), ("date", _DATE), ("topic", _TOPIC))
-LISTED_ARTICLES = 10  # at most this many articles are listed in an answer (/about lists them all)
-
-
-def _list_articles(articles: Sequence[Article]) -> Answer:
-    """Name the articles (title, author, date) when a question about "the article" could mean any."""
-    lines = [f"I have {len(articles)} articles; ask about one of them:"]
-    for article in articles[:LISTED_ARTICLES]:
-        byline = ", ".join(part for part in (article.author, article.date) if part)
-        lines.append(f"• “{article.title}”" + (f", {byline}" if byline else ""))
-    if len(articles) > LISTED_ARTICLES:
-        lines.append(f"and {len(articles) - LISTED_ARTICLES} more (/about lists them all).")
-    return Answer(text="\n".join(lines), abstained=False)

@@ -1,13 +1,16 @@
 """The answering engine: load content, index it, answer questions within a conversation.
 
-A question is read once (`question.read_question`) into the value every later step reads: the
-direct answers (`direct.py`), then the query of term groups (`query.py`) merged with the
-conversation's previous turn, the candidate sentences (`retrieval.py`, whose sentences were
-analysed when indexed), their signals and feature rows (`signals.py`, `rank.py`), the decision
-(`rank.decide`) and the quote (`answer.py`). With several articles, the question is first
-routed to the one it is about (`Engine.choose_article`), whose own engine answers it as if that
-article were alone.
-"""
+A question is read once (`question.read_question`) into the value every later step reads, and
+each step returns the next record: the direct answers (`direct.py`), or the `Query` of term
+groups (`query.py`) merged with the conversation's previous turn, the retrieved `Hit`s
+(`retrieval.py`, whose sentences were analysed when indexed), each described as a
+`rank.Candidate` (its signals, `signals.py`, its feature row and what it would quote), the
+ranker's probabilities and the `rank.Decision`, then the `Answer` (`answer.py`). With several
+articles, the question is first routed to the one it is about (`routing.Router.choose`), whose
+own engine answers it as if that article were alone. `Engine.ask` returns the answer and the
+conversation's new turn (`Reply`) and changes none of its arguments; the answer holds facts
+(what is quoted, that it abstained, the closest passage), which the front ends word
+(bot/texts.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import crosslingual, spans
-from .analysis import Acronym, analysed_in, find_acronyms, terms
+from .analysis import Acronym, analysed_in, find_acronyms
 from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
 from .cues import is_calendar
@@ -30,11 +33,12 @@ from .embed import question_vector
 from .errors import ArticleBotError
 from .facts import SentenceFacts, analyse_sentence
 from .language import ENGLISH, detect
-from .model import Answer, Article, Conversation, Passage, Turn
+from .model import Answer, Article, Conversation, Passage, Reply, Turn
 from .query import Query, build_query
 from .question import Question, read_question
-from .rank import Forest, closest, decide, features, forest
+from .rank import Candidate, Decision, Forest, closest, decide, describe, forest
 from .retrieval import Hit, Retriever
+from .routing import Router
 from .vectors import SentenceVectors
 
 logger = logging.getLogger(__name__)
@@ -42,7 +46,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Tuning:
-    """Knobs of retrieval and answering, chosen on dev.jsonl and the SQuAD articles."""
+    """Knobs of retrieval and answering. The bundled ranker (data/ranker.json) was trained on the
+    candidates these defaults find (tools/train_ranker.py): change them, and retrain it."""
 
     k1: float = 1.2
     b: float = 0.75
@@ -60,16 +65,30 @@ class Tuning:
 
 @dataclass(frozen=True)
 class Weighing:
-    """How the engine weighed a query's candidates: their feature rows, what each would quote,
-    the ranker's probabilities and the candidates chosen (none, one or two)."""
+    """How the engine weighed a query's candidates: the candidates, the ranker's probabilities
+    (crosslingual.py's across languages) and the decision."""
 
     query: Query
-    hits: tuple[Hit, ...]
-    rows: tuple[list[float], ...]
-    excerpts: tuple[Excerpt, ...]
-    probabilities: tuple[float, ...]
-    chosen: tuple[int, ...]
-    closest: int | None = None  # none chosen: the candidate that came close (rank.closest), if any
+    candidates: tuple[Candidate, ...] = ()
+    probabilities: tuple[float, ...] = ()
+    decision: Decision = Decision()
+
+    @property
+    def hits(self) -> list[Hit]:
+        return [candidate.hit for candidate in self.candidates]
+
+    @property
+    def rows(self) -> list[tuple[float, ...]]:
+        return [candidate.row for candidate in self.candidates]
+
+    @property
+    def excerpts(self) -> list[Excerpt]:
+        return [candidate.excerpt for candidate in self.candidates]
+
+    @property
+    def chosen(self) -> list[Candidate]:
+        """Return the candidates to quote, the most probable first."""
+        return [self.candidates[i] for i in self.decision.chosen]
 
 
 class Engine:
@@ -142,55 +161,51 @@ class Engine:
                 learned.setdefault(acronym.short, acronym)
         return tuple(learned.values())
 
-    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
-        """Answer one question; the conversation (if given) resolves follow-ups and is updated."""
+    def ask(self, question: str, previous: Turn | None = None) -> Reply:
+        """Answer one question, as a follow-up of the previous turn if given; return the answer
+        and the turn a later follow-up may refer back to (None for a direct answer)."""
         asked = read_question(question)
         language = detect(question)
-        direct = self.direct(asked, conversation)
+        direct = self.direct(asked, previous)
         if direct is not None:
-            return direct
-        scope = self.route(asked, conversation)
-        answer = scope.from_sentences(asked, conversation, language)
-        return answer if scope is self else self.routed(answer)
+            return Reply(direct)
+        scope = self.route(asked, previous)
+        reply = scope.from_sentences(asked, previous, language)
+        return reply if scope is self else Reply(self.routed(reply.answer), reply.turn)
 
-    def from_sentences(
-        self, asked: Question, conversation: Conversation | None = None, language: str = ENGLISH
-    ) -> Answer:
+    def from_sentences(self, asked: Question, previous: Turn | None = None, language: str = ENGLISH) -> Reply:
         """Answer an analysed question (written in language) by quoting the articles' sentences,
         or abstain (neither the direct answers nor routing: Engine.ask has done both). A question
         in another language than the article's is weighed by crosslingual.py, not the ranker."""
         with analysed_in(self.language):
             if self.language != ENGLISH:  # read as the article's words were
                 asked = read_question(asked.text)
-            return self._from_sentences(asked, conversation, language)
+            return self._from_sentences(asked, previous, language)
 
-    def _from_sentences(self, asked: Question, conversation: Conversation | None, language: str) -> Answer:
-        query = self.query(asked, conversation)
+    def _from_sentences(self, asked: Question, previous: Turn | None, language: str) -> Reply:
+        query = self.query(asked, previous)
         across = len(self.articles) == 1 and language != self.language
-        weighing = self.weigh_across(query, conversation) if across else self.weigh(query)
-        chosen = [(weighing.hits[i], weighing.excerpts[i]) for i in weighing.chosen]
-        answer = quote(chosen) if chosen else abstain(self.articles, language=language)
-        answer = replace(answer, language=language)
-        if chosen:  # the exact answer in bold, looked for in the most probable sentence quoted
-            answer = replace(answer, span=spans.span_in_answer(asked, answer.text, chosen[0][1].text))
-        elif weighing.closest is not None:  # not sure enough, but close: point to the passage
-            answer = replace(answer, closest=weighing.hits[weighing.closest].passage)
-        if conversation is not None:
-            conversation.remember(self._turn(query, chosen, conversation))
-        return answer
+        weighing = self.weigh_across(query, previous) if across else self.weigh(query)
+        chosen = [(candidate.hit, candidate.excerpt) for candidate in weighing.chosen]
+        near = weighing.decision.closest
+        if chosen:  # the exact answer in bold, looked for in the most probable excerpt quoted
+            answer = replace(quote(chosen, spans.answer_span(asked, chosen[0][1].text)), language=language)
+        else:  # not sure enough, but close: point to the passage
+            passage = None if near is None else weighing.candidates[near].hit.passage
+            answer = replace(abstain(self.articles, language=language), closest=passage)
+        return Reply(answer, self._turn(query, chosen, previous))
 
-    def direct(self, question: Question, conversation: Conversation | None = None) -> Answer | None:
+    def direct(self, question: Question, previous: Turn | None = None) -> Answer | None:
         """Answer small talk, questions about the article itself (the conversation's, when there
         are several) and acronyms without retrieval."""
         return (
             small_talk(question, self.articles)
-            or about_article(question, self.articles, self.current_article(conversation))
+            or about_article(question, self.articles, self.current_article(previous))
             or define_acronym(question, self.acronyms, self.retriever.sentences())
         )
 
-    def query(self, question: Question, conversation: Conversation | None = None) -> Query:
+    def query(self, question: Question, previous: Turn | None = None) -> Query:
         """Return the query for a question, merged with the conversation's previous turn."""
-        previous = conversation.last if conversation else None
         return build_query(question, self.acronyms, previous, self.retriever.knows)
 
     def candidates(self, query: Query) -> tuple[list[Hit], np.ndarray]:
@@ -207,33 +222,30 @@ class Engine:
     def weigh(self, query: Query) -> Weighing:
         """Describe the query's candidates, rank them and choose what to quote (rank.decide)."""
         hits, every = self.candidates(query)
-        rows = features(hits, query, every, self.retriever)
-        excerpts = [excerpt(hit.facts, query) for hit in hits]
-        probabilities = self.ranker.probabilities(rows)
+        weighed = describe(hits, query, every, self.retriever)
+        probabilities = self.ranker.probabilities([candidate.row for candidate in weighed])
+        admissions = [candidate.admission for candidate in weighed if candidate.admission is not None]
         tuning, ranker = self.tuning, self.ranker
         chosen = decide(
-            rows,
+            admissions,
             probabilities,
-            [len(quoted.text) for quoted in excerpts],
+            [len(candidate.excerpt.text) for candidate in weighed],
             threshold=_given(tuning.threshold, ranker.threshold_answer),
             threshold_doubtful=_given(tuning.threshold_doubtful, ranker.threshold_doubtful),
             threshold_second=_given(tuning.threshold_second, ranker.threshold_second),
             max_chars=tuning.max_answer_chars,
         )
-        near = None if chosen else closest(rows, probabilities, ranker.threshold_closest)
-        return Weighing(
-            query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), tuple(chosen), near
-        )
+        near = None if chosen else closest(admissions, probabilities, ranker.threshold_closest)
+        return Weighing(query, tuple(weighed), tuple(probabilities), Decision(tuple(chosen), near))
 
-    def weigh_across(self, query: Query, conversation: Conversation | None = None) -> Weighing:
+    def weigh_across(self, query: Query, previous: Turn | None = None) -> Weighing:
         """Weigh a question asked in another language than the article's (crosslingual.py): its
         candidates are the sentences that share its words and those nearest it in meaning, and
         the most probable is quoted from crosslingual.THRESHOLD on. A question that names no one
         is compared in meaning with the names of the conversation's previous turn beside it."""
         if not query.has_content:
-            return Weighing(query, (), (), (), (), ())
+            return Weighing(query)
         text = query.standalone
-        previous = conversation.last if conversation else None
         if not query.question.entities and not query.referred and previous and previous.names:
             text = f"{text} ({', '.join(previous.names)})"
         every = self.vectors @ question_vector(text)
@@ -245,17 +257,18 @@ class Engine:
         of_predicate = every if bare == query.question.text else self.vectors @ question_vector(bare or text)
         rows = crosslingual.signals(hits, query, every, self.retriever.knows, of_predicate)
         probabilities = crosslingual.probabilities(rows)
-        excerpts = [excerpt(hit.facts, query) for hit in hits]
+        weighed = tuple(
+            Candidate(hit, excerpt(hit.facts, query), tuple(row)) for hit, row in zip(hits, rows, strict=True)
+        )
         best = crosslingual.best(rows, probabilities)
-        chosen: tuple[int, ...] = ()
-        near = None
+        decision = Decision()
         if best is not None and probabilities[best] >= crosslingual.THRESHOLD:
-            chosen = (best,)
+            decision = Decision(chosen=(best,))
         elif best is not None and probabilities[best] >= crosslingual.THRESHOLD_CLOSEST:
-            near = best
-        return Weighing(query, tuple(hits), tuple(rows), tuple(excerpts), tuple(probabilities), chosen, near)
+            decision = Decision(closest=best)
+        return Weighing(query, weighed, tuple(probabilities), decision)
 
-    def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> Turn:
+    def _turn(self, query: Query, chosen: list[tuple[Hit, Excerpt]], previous: Turn | None) -> Turn:
         # Whom the answer is about: the names asked about, else the first names it quotes (a
         # month is no one: after "What happened in February 2016?", "he" is whom it quotes).
         calendar = {t.term for word, tokens in query.question.content if is_calendar(word) for t in tokens}
@@ -267,26 +280,21 @@ class Engine:
             entities = [token.term for name in quoted for token in name]
             names = [" ".join(token.surface for token in name) for name in quoted]
         terms = [term for group in query.groups if group.asked for term in group.alternatives[0]]
-        article = self._turn_article(chosen, conversation)
+        # The article it is about: the one it quotes, else the conversation's.
+        article = chosen[0][0].passage.article_slug if chosen else (previous.article if previous else "")
         return Turn(terms=terms, entities=entities, article=article, names=names)
 
-    # Routing: with several articles, a question is answered within one of them, by the engine
-    # of that article alone (so that it answers as it would if the article were the only one),
-    # built the first time a question goes to that article.
+    # Routing (routing.py): with several articles, a question is answered by the engine of the
+    # article it is about alone, built the first time a question goes to that article.
 
     def _prepare_routing(self) -> None:
         self._scoped: dict[int, Engine] = {}
-        self._article_index = {article.slug: a for a, article in enumerate(self.articles)}
-        self._passage_article = [self._article_index[p.article_slug] for p in self.passages]
         self._sentence_start = [0]
         for article in self.articles:
             self._sentence_start.append(
                 self._sentence_start[-1] + sum(len(p.sentences) for p in article.passages)
             )
-        self._title_articles: dict[str, set[int]] = {}
-        for a, article in enumerate(self.articles):
-            for term in terms(article.title):
-                self._title_articles.setdefault(term, set()).add(a)
+        self.router = Router(self.articles, self.retriever, self.acronyms)
 
     def scope(self, article: int) -> Engine:
         """Return the engine of the article-th article alone (0-based; this one for one article)."""
@@ -305,71 +313,22 @@ class Engine:
             self._scoped[article] = scoped
         return scoped
 
-    def current_article(self, conversation: Conversation | None) -> Article | None:
-        """Return the article the conversation is about (that of its last answer), if any."""
-        index = self._current_index(conversation)
+    def current_article(self, previous: Turn | None) -> Article | None:
+        """Return the article the conversation is about (that its previous turn quoted), if any."""
+        index = self.router.current(previous)
         return None if index is None else self.articles[index]
 
-    def _current_index(self, conversation: Conversation | None) -> int | None:
-        slug = conversation.last.article if conversation and conversation.last else ""
-        return self._article_index.get(slug)
-
-    def route(self, question: Question, conversation: Conversation | None = None) -> Engine:
+    def route(self, question: Question, previous: Turn | None = None) -> Engine:
         """Return the engine to answer a question with: this one for a single article, else the
-        engine of the article the question is about (see choose_article)."""
+        engine of the article the question is about (Router.choose)."""
         if len(self.articles) == 1:
             return self
-        return self.scope(self.choose_article(question, conversation))
-
-    def choose_article(self, question: Question, conversation: Conversation | None = None) -> int:
-        """Return the index of the article a question is about, before any sentence is chosen.
-
-        The conversation's article keeps the question unless the question names someone or
-        something that article never mentions and another article does (more of its names);
-        without a conversation, the article holding most of its names, then the one whose best
-        passage matches its words best (BM25 over all the articles' passages)."""
-        current = self.current_article(conversation)
-        index = self._article_index[current.slug] if current is not None else None
-        names = list(dict.fromkeys(question.entities))
-        held: dict[int, int] = {}
-        for name in names:
-            holders = {self._passage_article[p] for p in self.retriever.passage_index.documents(name)}
-            for a in holders | self._title_articles.get(name, set()):
-                held[a] = held.get(a, 0) + 1
-        if index is not None and held.get(index, 0) == len(names):
-            return index
-        scores = self._article_scores(question)
-        candidates = set(held) | set(scores) or {0}
-        best = max(candidates, key=lambda a: (held.get(a, 0), scores.get(a, 0.0), -a))
-        if index is not None and held.get(best, 0) <= held.get(index, 0):
-            return index
-        return best
+        return self.scope(self.router.choose(question, previous))
 
     def routed(self, answer: Answer) -> Answer:
         """Return an article's engine's answer as this engine's: an abstention points to what
         all the articles cover, not only the one asked."""
-        return (
-            replace(answer, hint=abstain(self.articles, language=answer.language).hint)
-            if answer.abstained and answer.hint
-            else answer
-        )
-
-    def _article_scores(self, question: Question) -> dict[int, float]:
-        """Return, per article, the BM25 score of its passage that best matches the question's
-        own words (not the conversation's); articles with no matching passage are left out."""
-        query = build_query(question, self.acronyms, None, self.retriever.knows)
-        scores: dict[int, float] = {}
-        for p_index, score in self.retriever.passage_scores(query).items():
-            a = self._passage_article[p_index]
-            if score > scores.get(a, 0.0):
-                scores[a] = score
-        return scores
-
-    def _turn_article(self, chosen: list[tuple[Hit, Excerpt]], conversation: Conversation) -> str:
-        """Return the article a turn is about: the one it quotes, else the conversation's."""
-        if chosen:
-            return chosen[0][0].passage.article_slug
-        return conversation.last.article if conversation.last else ""
+        return replace(answer, about=self.articles) if answer.said and answer.said.abstains else answer
 
     def passage(self, number: int, article: int = 1) -> Passage | None:
         """Return passage ¶number of the article-th article (1-based), or None."""
@@ -384,7 +343,7 @@ class Engine:
         match = re.fullmatch(r"\s*(?:(\d{1,4})\s*[:.]\s*)?¶?\s*(\d{1,5})\s*", reference or "")
         if not match:
             raise ArticleBotError("Give a passage number, for example /source 3.")
-        current = self._current_index(conversation)
+        current = self.router.current(conversation.last if conversation else None)
         article = int(match.group(1) or (1 if current is None else current + 1))
         number = int(match.group(2))
         passage = self.passage(number, article)

@@ -6,11 +6,12 @@ import json
 import re
 import time
 import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .engine import Engine
 from .errors import ArticleBotError
-from .model import Answer, Conversation
+from .model import Answer, Turn
 
 MAX_ANSWER_CHARS = 600
 _FOLD = str.maketrans(
@@ -49,15 +50,32 @@ def read_questions(path: Path) -> list[dict]:
     return rows
 
 
-def correct(row: dict, answer: Answer) -> bool:
-    """Score one answer as eval/score.py does."""
+Words = Callable[[Answer], str]  # how a front end words an answer (bot/texts.answer_text)
+
+
+def context_turn(engine: Engine, questions: Sequence[str]) -> Turn | None:
+    """Ask questions one after the other in one conversation; return its last turn (what the
+    next question follows up on)."""
+    previous = None
+    for question in questions:
+        previous = engine.ask(question, previous).turn or previous
+    return previous
+
+
+def ask_in_context(engine: Engine, row: dict) -> Answer:
+    """Answer a question file's row: its question after its "context" questions, if any."""
+    return engine.ask(row["question"], context_turn(engine, row.get("context", []))).answer
+
+
+def correct(row: dict, answer: Answer, words: Words) -> bool:
+    """Score one answer, as worded to the user (words), as eval/score.py does."""
     if row["kind"] == "unanswerable":
         return answer.abstained or not answer.citations
-    text = normalise(answer.answer_text)
+    said = "" if answer.abstained else words(answer)
     return (
         not answer.abstained
-        and len(answer.answer_text) <= MAX_ANSWER_CHARS
-        and any(normalise(gold) in text for gold in row.get("answers", []))
+        and len(said) <= MAX_ANSWER_CHARS
+        and any(normalise(gold) in normalise(said) for gold in row.get("answers", []))
     )
 
 
@@ -66,26 +84,27 @@ def _cited(row: dict, answer: Answer) -> bool:
     return evidence is None or any(normalise(evidence) in normalise(c.passage.text) for c in answer.citations)
 
 
-def evaluate(engine: Engine, rows: list[dict]) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
-    """Answer every question in a fresh conversation and return the metrics and the misses."""
+def evaluate(
+    engine: Engine, rows: list[dict], words: Words
+) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
+    """Answer every question in a fresh conversation and return the metrics and the misses
+    (answers as worded by words)."""
     tallies = {kind: [0, 0] for kind in ("answerable", "followup", "unanswerable", "cited")}
     lengths: list[int] = []
     misses = []
     started = time.perf_counter()
     for row in rows:
-        conversation = Conversation()
-        for earlier in row.get("context", []):
-            engine.ask(earlier, conversation)
-        answer = engine.ask(row["question"], conversation)
-        ok = correct(row, answer)
+        answer = ask_in_context(engine, row)
+        ok = correct(row, answer, words)
+        said = "" if answer.abstained else words(answer)
         tallies[row["kind"]][0] += ok
         tallies[row["kind"]][1] += 1
         if row["kind"] != "unanswerable" and not answer.abstained:
-            lengths.append(len(answer.answer_text))
+            lengths.append(len(said))
             tallies["cited"][0] += _cited(row, answer)
             tallies["cited"][1] += 1
         if not ok:
-            misses.append((str(row.get("id", "")), row["question"], answer.answer_text[:160]))
+            misses.append((str(row.get("id", "")), row["question"], said[:160]))
     percent = {k: round(100.0 * a / b, 1) if b else 0.0 for k, (a, b) in tallies.items()}
     metrics = {
         "answerable": percent["answerable"],
@@ -99,9 +118,11 @@ def evaluate(engine: Engine, rows: list[dict]) -> tuple[dict[str, float], list[t
     return metrics, misses
 
 
-def evaluate_file(engine: Engine, path: Path) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
+def evaluate_file(
+    engine: Engine, path: Path, words: Words
+) -> tuple[dict[str, float], list[tuple[str, str, str]]]:
     """Score the engine on the questions in a .jsonl file."""
-    return evaluate(engine, read_questions(path))
+    return evaluate(engine, read_questions(path), words)
 
 
 def format_metrics(metrics: dict[str, float]) -> str:

@@ -1,8 +1,9 @@
-"""Typed values passed between modules: articles, passages, citations and answers."""
+"""Typed values passed between modules: articles, passages, citations, answers and turns."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,6 @@ class Article:
     author: str | None
     date: str | None
     url: str | None
-    path: str
     passages: tuple[Passage, ...]
     language: str = "en"  # "en" or "es" (index/language.py): how it is analysed
 
@@ -44,27 +44,69 @@ class Citation:
 
 
 @dataclass(frozen=True)
-class Answer:
-    """What the engine says to one question; every front end renders this same value."""
+class Quote:
+    """An excerpt quoted verbatim, followed in the answer by the [ref] marker of its citation."""
 
-    text: str  # the answer with its [n] markers, or the abstention message
+    text: str
+    ref: int
+    # The exact answer (a date or a count) inside text, as [start, end) character offsets, when
+    # the kind of answer asked for is clear (spans.py); shown in bold.
+    bold: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.bold is not None and not 0 <= self.bold[0] < self.bold[1] <= len(self.text):
+            raise ValueError(f"bold {self.bold} is not within the {len(self.text)} characters quoted")
+
+
+class Said(StrEnum):
+    """What the engine says in its own words, as a fact the front ends word (bot/texts.py)."""
+
+    NOT_SAID = "not_said"  # the article doesn't say
+    NO_AUTHOR = "no_author"  # it doesn't name its author (the article is Answer.about[0])
+    NO_DATE = "no_date"  # ... or give its date
+    AUTHOR = "author"  # its author (and date)
+    DATE = "date"  # its date
+    TOPIC = "topic"  # its title, then its opening, quoted
+    HELLO = "hello"  # a greeting, answered with how to ask
+    WELCOME = "welcome"  # thanks, answered likewise
+    ARTICLES = "articles"  # the articles, when a question about "the article" could mean any
+
+    @property
+    def abstains(self) -> bool:
+        """Return whether it says the article doesn't answer (with what the bot can answer about)."""
+        return self in (Said.NOT_SAID, Said.NO_AUTHOR, Said.NO_DATE)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the engine found for one question; every front end words and renders this value."""
+
     abstained: bool
+    quotes: tuple[Quote, ...] = ()  # in article order, each followed by its [ref] marker
     citations: tuple[Citation, ...] = ()
-    hint: str = ""  # on abstention: what the article does cover
+    said: Said | None = None  # what it says in its own words, before any quote
+    about: tuple[Article, ...] = ()  # the articles what it says names (on abstention: the hint's)
     # On abstention: the passage that came close to answering, when one did ("The closest the
     # article comes is ¶N"); never set on an answer, and never a citation.
     closest: Passage | None = None
-    # The exact answer (a name, date, number or place) inside text, as [start, end) character
-    # offsets, when the kind of answer asked for is clear; shown in bold.
-    span: tuple[int, int] | None = None
     # The language of the question ("en" or "es", index/language.py): what the bot says in its
     # own words follows it; what it quotes is the article's, as written.
     language: str = "en"
 
     @property
-    def answer_text(self) -> str:
-        """Return the answer without sources, "" when abstaining."""
-        return "" if self.abstained else self.text
+    def text(self) -> str:
+        """Return the quotes, each followed by its [n] marker ("" when nothing is quoted)."""
+        return " ".join(f"{quote.text} [{quote.ref}]" for quote in self.quotes)
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """Return where the exact answer stands in text, as [start, end) offsets, if known."""
+        offset = 0
+        for quote in self.quotes:
+            if quote.bold is not None:
+                return offset + quote.bold[0], offset + quote.bold[1]
+            offset += len(quote.text) + len(f" [{quote.ref}] ")
+        return None
 
 
 @dataclass
@@ -77,6 +119,15 @@ class Turn:
     names: list[str] = field(default_factory=list)  # the names asked about, as written
 
 
+@dataclass(frozen=True)
+class Reply:
+    """The engine's answer to a question, and what a follow-up may refer back to (None when
+    the question was answered without retrieval and leaves the conversation as it was)."""
+
+    answer: Answer
+    turn: Turn | None = None
+
+
 @dataclass
 class Conversation:
     """The conversation so far in one chat; plain data so that it can be persisted."""
@@ -84,8 +135,10 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
     max_turns: int = 3
 
-    def remember(self, turn: Turn) -> None:
-        """Add a turn, keeping only the most recent few."""
+    def remember(self, turn: Turn | None) -> None:
+        """Add a turn (None: the question added none), keeping only the most recent few."""
+        if turn is None:
+            return
         self.turns.append(turn)
         del self.turns[: -self.max_turns]
 

@@ -7,21 +7,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .analysis import Acronym, Token, terms
+from .lexicon import LIGHT_VERBS, PERSONAL_PRONOUNS, POSSESSIVE_PRONOUNS
 from .model import Turn
 from .question import Question
 
-# Everyday verbs that say little of what is asked about: an answer may well use other words.
-LIGHT_VERBS = frozenset(
-    """want wants wanted need needs needed get gets got gotten have has had make makes made take
-    takes took taken give gives gave given find finds found use uses used keep keeps kept become
-    becomes became go goes went gone come comes came put puts seem seems seemed try tries tried
-    mean means meant""".split()
-)
-
-
 # The pronouns a follow-up's name can stand in for ("her" taken as "her party", not "met her").
-_POSSESSIVE = re.compile(r"\b(?:his|her|their|its)\b", re.IGNORECASE)
-_PERSONAL = re.compile(r"\b(?:he|him|she|they|them|it)\b", re.IGNORECASE)
+_POSSESSIVE = re.compile(rf"\b(?:{'|'.join(POSSESSIVE_PRONOUNS)})\b", re.IGNORECASE)
+_PERSONAL = re.compile(rf"\b(?:{'|'.join(PERSONAL_PRONOUNS)})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

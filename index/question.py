@@ -11,15 +11,11 @@ import re
 from dataclasses import dataclass
 
 from . import cues
-from .analysis import QUESTION_WORDS, Token, fold, folded_words, terms
+from .analysis import Token, fold, folded_words, terms
 from .language import SPANISH, detect
+from .lexicon import NOT_A_THING, PRONOUNS, QUESTION_WORDS, SAID_QUESTION_WORDS
 
 MAX_QUESTION_CHARS = 1000
-# The question words whose presence the ranker is told of, in the order of its features.
-SAID_QUESTION_WORDS = ("what", "which", "who", "when", "where", "how", "why")
-PRONOUNS = frozenset(
-    "he him his she her hers they them their theirs it its this that these those there".split()
-)
 
 _NUMBER_QUESTION = re.compile(
     r"\bhow (?:many|much|long|old|far|large|big|high|tall|often|deep|wide|fast|heavy)\b|"
@@ -69,9 +65,6 @@ _COUNTED = re.compile(r"\bhow many ([a-z][a-z-]*)")
 _DEFINED = re.compile(
     r"^\s*what (?:is|are|was|were) (?:(?:the|a|an) )?([\w-]+(?: [\w-]+)?)\s*\?*\s*$", re.IGNORECASE
 )
-_NOT_A_THING = frozenset(
-    "it this that these those they he she there who what which one ones happening going up wrong".split()
-)
 _LETTER_WORDS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 _CAPITALISED_RUN = re.compile(r"(?<=\s)[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*")
 
@@ -84,10 +77,8 @@ class Question:
     folded: str  # analysis.fold(text)
     lowered: str  # ... and lowercased
     plain: str  # its words as typed, lowercased, one space apart: "who wrote it"
-    tokens: tuple[Token, ...]
     token_terms: frozenset[str]  # the terms of all its tokens, stopwords included
-    terms: tuple[str, ...]  # its index terms, stopwords removed, in order
-    bigrams: frozenset[tuple[str, str]]
+    bigrams: frozenset[tuple[str, str]]  # consecutive index terms (stopwords removed)
     # The words that say what it asks about (not stopwords, not how it asks), each with its tokens.
     content: tuple[tuple[str, tuple[Token, ...]], ...]
     entities: tuple[str, ...]  # terms of the capitalised words of content, in order
@@ -123,9 +114,7 @@ def read_question(text: str) -> Question:
         folded=folded,
         lowered=lowered,
         plain=" ".join(token.surface for token in tokens).lower(),
-        tokens=tokens,
         token_terms=frozenset(token.term for token in tokens),
-        terms=found,
         bigrams=frozenset(zip(found, found[1:], strict=False)),
         content=content,
         entities=entities,
@@ -160,7 +149,7 @@ def _case_says_nothing(folded: str) -> bool:
 def _defined(folded: str) -> str | None:
     """Return X of "What is X?" when the question asks nothing else, else None."""
     match = _DEFINED.match(folded)
-    if match is None or any(word.lower() in _NOT_A_THING for word in match.group(1).split()):
+    if match is None or any(word.lower() in NOT_A_THING for word in match.group(1).split()):
         return None
     return match.group(1)
 

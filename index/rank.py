@@ -22,11 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from . import manifest
+from .answer import Excerpt, excerpt
 from .errors import ArticleBotError
+from .lexicon import REFERRING_OPENINGS, SAID_QUESTION_WORDS
 from .query import Query, TermGroup
-from .question import SAID_QUESTION_WORDS
-from .retrieval import LIGHT_WEIGHT, Hit, Retriever
-from .signals import assess, rules_choice
+from .retrieval import Hit, Retriever, coverage
+from .signals import Signals, assess, rules_choice
 
 ANSWER_TYPES = ("number", "date", "person", "place", "reason", "identity", "speech", None)
 
@@ -95,7 +96,76 @@ FEATURES = (
 )
 
 
-def features(hits: Sequence[Hit], query: Query, every: np.ndarray, retriever: Retriever) -> list[list[float]]:
+@dataclass(frozen=True)
+class Admission:
+    """What rank.decide reads of a candidate: the facts its vetoes (VETOES) and its preferences
+    test, named as the feature columns that hold them."""
+
+    names_missing: bool  # its passage lacks a name asked about
+    names_the_same: bool
+    agrees_in_polarity: bool
+    says_nothing_of_what_it_is: bool
+    has_answer_type: bool
+    lacks_the_count: bool
+    gives_reason: bool
+    describes: bool
+
+    @classmethod
+    def of(cls, hit: Hit, signals: Signals) -> Admission:
+        """Return what decide reads of a candidate, from its hit and its signals."""
+        return cls(
+            names_missing=bool(hit.missing_entities),
+            names_the_same=signals.names_the_same,
+            agrees_in_polarity=signals.agrees_in_polarity,
+            says_nothing_of_what_it_is=not signals.says_what_it_is,
+            has_answer_type=signals.has_answer_type,
+            lacks_the_count=signals.lacks_the_count,
+            gives_reason=signals.gives_reason,
+            describes=signals.describes,
+        )
+
+    @classmethod
+    def from_row(cls, row: Sequence[float]) -> Admission:
+        """Return what decide reads of a candidate from its feature row alone, as
+        tools/train_ranker.py stores candidates (the engine builds it with Admission.of)."""
+        return cls(**{name: bool(row[FEATURES.index(name)]) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence the engine weighs for a question: where it is and how well it matches (hit),
+    what it would quote (excerpt), its feature row for the ranker (a view of the rest) and what
+    rank.decide reads of it (None when weighed across languages, by crosslingual.py)."""
+
+    hit: Hit
+    excerpt: Excerpt
+    row: tuple[float, ...]
+    admission: Admission | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a question's candidates (by index): quote chosen (none, one or two, the
+    most probable first), or, quoting none, point to closest (if one came close)."""
+
+    chosen: tuple[int, ...] = ()
+    closest: int | None = None
+
+
+def describe(hits: Sequence[Hit], query: Query, every: np.ndarray, retriever: Retriever) -> list[Candidate]:
+    """Describe each retrieved sentence as a candidate: its signals (signals.assess), its feature
+    row, and what it would quote (answer.excerpt); see features for every and retriever."""
+    signals = [assess(hit, query) for hit in hits]
+    rows = features(hits, signals, query, every, retriever)
+    return [
+        Candidate(hit, excerpt(hit.facts, query), tuple(row), Admission.of(hit, signal))
+        for hit, signal, row in zip(hits, signals, rows, strict=True)
+    ]
+
+
+def features(
+    hits: Sequence[Hit], signals: Sequence[Signals], query: Query, every: np.ndarray, retriever: Retriever
+) -> list[list[float]]:
     """Describe each candidate (in retrieval order) by the signals in FEATURES; retriever holds
     the article(s) the candidates come from, every how close in meaning each of its sentences
     is to the question, by sentence id (Engine.weigh)."""
@@ -115,7 +185,6 @@ def features(hits: Sequence[Hit], query: Query, every: np.ndarray, retriever: Re
     second_share = hits[1].score / best.score if len(hits) > 1 else 0.0
     kinds = [float(question.answer_type == kind) for kind in ANSWER_TYPES]
     says = [float(said) for said in question.says]
-    signals = [assess(hit, query) for hit in hits]
     first_by_rules, second_by_rules = rules_choice(hits, signals, query)
     rows = []
     for rank, (hit, signal) in enumerate(zip(hits, signals, strict=True)):
@@ -193,23 +262,12 @@ def _predicate(query: Query) -> list[TermGroup]:
     return [g for g in query.groups if g.asked and not set(g.alternatives[0]) <= entities]
 
 
-def _weight(group: TermGroup, retriever: Retriever) -> float:
-    idf = retriever.passage_index.idf
-    weight = max(sum(idf(t) for t in alt) / len(alt) for alt in group.alternatives)
-    return weight * LIGHT_WEIGHT if group.light else weight
-
-
 def _share(
     groups: Sequence[TermGroup], present: Callable[[str], bool] | AbstractSet[str], retriever: Retriever
 ) -> float:
     """Return the IDF-weighted share of groups whose terms are present (1.0 for no groups)."""
     has = present if callable(present) else present.__contains__
-    found = total = 0.0
-    for group in groups:
-        weight = _weight(group, retriever)
-        found += weight * max(sum(map(has, alt)) / len(alt) for alt in group.alternatives)
-        total += weight
-    return found / total if total else 1.0
+    return coverage(groups, lambda alt: sum(map(has, alt)) / len(alt), retriever.passage_index.idf, empty=1.0)
 
 
 def _passage_terms(hit: Hit, retriever: Retriever) -> frozenset[str]:
@@ -219,9 +277,7 @@ def _passage_terms(hit: Hit, retriever: Retriever) -> frozenset[str]:
     )
 
 
-_REFERRING = re.compile(
-    r"(?:this|these|that|those|it|its|they|their|he|his|she|her|such|the latter)\b", re.IGNORECASE
-)
+_REFERRING = re.compile(rf"(?:{'|'.join(REFERRING_OPENINGS)})\b", re.IGNORECASE)
 
 
 def _in_place(hit: Hit, asked: Sequence[TermGroup], retriever: Retriever) -> list[float]:
@@ -335,10 +391,10 @@ def forest() -> Forest:
 
 
 CLOSE = 0.4  # a candidate this probable, relative to the best, may be preferred for its kind
-_COLUMN = {name: number for number, name in enumerate(FEATURES)}
 
 
-# The rules that keep a candidate from being quoted at all, as (feature, the value that vetoes).
+# The rules that keep a candidate from being quoted at all, as (Admission field, the value that
+# vetoes).
 VETOES: tuple[tuple[str, bool], ...] = (
     ("names_missing", True),  # its passage lacks a name asked about
     ("names_the_same", False),  # "Luis Fernando Camacho" is not "Luis Arce"
@@ -348,31 +404,35 @@ VETOES: tuple[tuple[str, bool], ...] = (
 
 
 def admissible(
-    rows: Sequence[Sequence[float]],
+    admissions: Sequence[Admission],
     probabilities: Sequence[float],
     vetoes: Sequence[tuple[str, bool]] = VETOES,
 ) -> list[int]:
     """Return the candidates no veto rules out, most probable first."""
     return sorted(
-        (i for i in range(len(rows)) if all(bool(rows[i][_COLUMN[name]]) != value for name, value in vetoes)),
+        (
+            i
+            for i, admission in enumerate(admissions)
+            if all(getattr(admission, name) != value for name, value in vetoes)
+        ),
         key=lambda i: (-probabilities[i], i),
     )
 
 
 def closest(
-    rows: Sequence[Sequence[float]],
+    admissions: Sequence[Admission],
     probabilities: Sequence[float],
     threshold_closest: float,
     vetoes: Sequence[tuple[str, bool]] = VETOES,
 ) -> int | None:
     """Return the candidate to point to when the bot abstains: the most probable admissible one,
     if it reaches threshold_closest."""
-    order = admissible(rows, probabilities, vetoes)
+    order = admissible(admissions, probabilities, vetoes)
     return order[0] if order and probabilities[order[0]] >= threshold_closest else None
 
 
 def decide(
-    rows: Sequence[Sequence[float]],
+    admissions: Sequence[Admission],
     probabilities: Sequence[float],
     lengths: Sequence[int],
     threshold: float,
@@ -392,22 +452,18 @@ def decide(
     what X is. The second most probable is added when it reaches threshold_second and both
     quotes (of the given lengths) fit in max_chars.
     """
-
-    def has(index: int, name: str) -> bool:
-        return bool(rows[index][_COLUMN[name]])
-
-    order = admissible(rows, probabilities, vetoes)
+    order = admissible(admissions, probabilities, vetoes)
     if not order:
         return []
     best = probabilities[order[0]]
     for place, index in enumerate(order):  # the kind of sentence asked for, if one is close
         if probabilities[index] < CLOSE * best:
             break
-        if has(index, "gives_reason") or has(index, "describes"):
+        if admissions[index].gives_reason or admissions[index].describes:
             order = [index] + order[:place] + order[place + 1 :]
             break
     first = order[0]
-    doubtful = not has(first, "has_answer_type") or has(first, "lacks_the_count")
+    doubtful = not admissions[first].has_answer_type or admissions[first].lacks_the_count
     if probabilities[first] < (max(threshold, threshold_doubtful) if doubtful else threshold):
         return []
     if (

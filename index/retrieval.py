@@ -6,12 +6,13 @@ to its sentence's facts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .analysis import terms
 from .bm25 import BM25Index
 from .facts import SentenceFacts, analyse_sentence, named_by_surname, written_names
+from .lexicon import ANAPHORA
 from .model import Passage
 from .query import Query, TermGroup
 
@@ -228,38 +229,47 @@ class Retriever:
         it (stand_ins, see _stand_ins)."""
         in_sentence = _with_stand_ins(self.facts[s_id].term_set, stand_ins)
         in_passage = _with_stand_ins(self._passage_sets[p_index], stand_ins)
-        found = total = 0.0
-        for group in groups:
-            if not group.asked:
-                continue
-            weight = max(sum(self.passage_index.idf(t) for t in alt) / len(alt) for alt in group.alternatives)
-            if group.light:
-                weight *= LIGHT_WEIGHT
-            share = max(
-                max(_count(alt, in_sentence), passage_credit * _count(alt, in_passage)) / len(alt)
-                for alt in group.alternatives
-            )
-            found += weight * share
-            total += weight
-        return found / total if total else 0.0
 
+        def share(alternative: tuple[str, ...]) -> float:
+            in_it = max(_count(alternative, in_sentence), passage_credit * _count(alternative, in_passage))
+            return in_it / len(alternative)
 
-_ANAPHORA = frozenset("he she it they his her its their him them this these".split())
+        asked = [group for group in groups if group.asked]
+        return coverage(asked, share, self.passage_index.idf, empty=0.0)
 
 
 def _refers_back(passage: Passage) -> bool:
     """Return whether a passage's first sentence refers back with a pronoun."""
     opening = passage.sentences[0] if passage.sentences else passage.text
-    return bool(_ANAPHORA & {word.strip(",.;:“”\"'").lower() for word in opening.split()})
+    return bool(ANAPHORA & {word.strip(",.;:“”\"'").lower() for word in opening.split()})
 
 
 def _opens_referring(passage: Passage) -> bool:
     """Return whether a passage's first word refers back ("He then argued...", "This led...")."""
     opening = (passage.sentences[0] if passage.sentences else passage.text).split()[:1]
-    return bool(opening) and opening[0].strip(",.;:“”\"'").lower() in _ANAPHORA
+    return bool(opening) and opening[0].strip(",.;:“”\"'").lower() in ANAPHORA
 
 
 LIGHT_WEIGHT = 0.3  # an everyday verb counts this much towards coverage
+
+
+def coverage(
+    groups: Sequence[TermGroup],
+    share: Callable[[tuple[str, ...]], float],
+    idf: Callable[[str], float],
+    empty: float,
+) -> float:
+    """Return the IDF-weighted share of the groups found: each group weighs its best alternative's
+    mean IDF (an everyday verb's LIGHT_WEIGHT of it) and counts the share (0 to 1) of its best
+    alternative found; empty for no groups."""
+    found = total = 0.0
+    for group in groups:
+        weight = max(sum(idf(t) for t in alt) / len(alt) for alt in group.alternatives)
+        if group.light:
+            weight *= LIGHT_WEIGHT
+        found += weight * max(share(alt) for alt in group.alternatives)
+        total += weight
+    return found / total if total else empty
 
 
 def _one_typo_apart(asked: str, written: str) -> bool:

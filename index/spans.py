@@ -2,9 +2,9 @@
 
 `Engine.ask` quotes whole sentences; for a question whose wording says what kind of thing it
 asks for ("who", "when", "how many", "how much", "where"), `answer_span` finds that thing in
-the quoted text, shown in bold in Telegram and given as `span` in the console's JSON. It looks
-only at the text quoted and the analysed question (`question.Question`): no model, a few
-regular expressions over one sentence.
+the most probable excerpt quoted (kept as that quote's `bold`, `model.Quote`), shown in bold in
+Telegram and given as `span` in the console's JSON. It looks only at the text quoted and the
+analysed question (`question.Question`): no model, a few regular expressions over one sentence.
 """
 
 from __future__ import annotations
@@ -13,23 +13,33 @@ import re
 from dataclasses import dataclass
 
 from . import cues
-from .analysis import STOPWORDS, stem
+from .analysis import stem
+from .lexicon import (
+    AMOUNT_NAMES,
+    ARTICLES,
+    CARDINALS,
+    DAYS,
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    NAME_JOINERS,
+    PLACE_PREPOSITIONS,
+    STOPWORDS,
+)
 from .question import Question
 
 KINDS = ("date", "count", "amount", "percent", "measure", "person", "place")
 # The kinds whose span is shown: those whose exact-match precision, measured by
 # tools/measure_spans.py on the 8 SQuAD articles held out from development, reached 80%.
-# Among the answerable questions answered there: precision, and how often a span is found.
-#   date ("when", "what year")   83.7% (77/92); found on 91.1% of 101
-#   count ("how many")           92.3% (36/39); found on 83.0% of 47
-# Not shown: person ("who") 46.4% (32/69), place ("where") 68.4% (13/19), amount ("how much")
-# 50.0% (3/6), percent 50.0% (3/6), measure ("how long", "how old" ...) 60.0% (3/5).
+# Among the answerable questions answered there with the bundled ranker: precision, and how
+# often a span is found.
+#   date ("when", "what year")   87.4% (83/95); found on 90.5% of 105
+#   count ("how many")           90.9% (40/44); found on 86.3% of 51
+# Not shown: person ("who") 47.1% (33/70), place ("where") 57.1% (12/21), amount ("how much")
+# 66.7% (4/6), percent 50.0% (3/6), measure ("how long", "how old" ...) 50.0% (3/6).
 SHOWN: frozenset[str] = frozenset({"date", "count"})
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
+_FULL_MONTHS = "|".join(month.capitalize() for month in MONTHS)
+_MONTHS = _FULL_MONTHS + "|" + "|".join(month.capitalize() for month in MONTH_ABBREVIATIONS)
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:\d{3,4}s?(?:\s?(?:BC|BCE|AD|CE|B\.C\.|A\.D\.)(?!\w))?|(?:AD|A\.D\.)\s?\d{1,4})"
 _DATE = re.compile(
@@ -44,9 +54,7 @@ _DATE = re.compile(
     rf"|{_YEAR}(?:\s?[–-]\s?\d{{2,4}}s?(?!\d))?)(?!\w)",
 )
 _MONTH_OR_DAY_QUESTION = re.compile(r"\b(?:what|which) (?:month|day of the week)\b")
-_MONTH_OR_DAY = re.compile(
-    rf"\b(?:{_MONTHS.split('|Jan|')[0]}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
-)
+_MONTH_OR_DAY = re.compile(rf"\b(?:{_FULL_MONTHS}|{'|'.join(day.capitalize() for day in DAYS)})\b")
 _NAMED_YEAR = re.compile(r"\b(?:Act|Treaty|Convention|Agreement|Directive)\s$")  # "the Scotland Act 1998"
 _UNITS = (
     r"percent|per\scent|%|km2?|kilometers?|kilometres?|miles?|meters?|metres?|feet|foot|inches|"
@@ -54,7 +62,7 @@ _UNITS = (
     r"kg|kilograms?|pounds|lbs?|dollars|euros|yuan|degrees|°[CF]?|mph|km/h|years?|months?|weeks?|"
     r"days?|hours?|minutes?|seconds?|centuries|decades|times|GW|MW|kW|W|V|Hz|GHz|MHz"
 )
-_NUMBER_WORDS = "|".join(sorted(cues.CARDINALS, key=len, reverse=True)) + (
+_NUMBER_WORDS = "|".join(sorted(CARDINALS, key=len, reverse=True)) + (
     r"|a\shundred|a\sthousand|a\sdozen|dozens|hundreds|thousands|millions|half"
 )
 _FIGURE = (
@@ -72,23 +80,16 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)*s?")
 _UNIT_AT_END = re.compile(rf"\s?(?:{_UNITS})$", re.IGNORECASE)
 _MONEY = re.compile(r"[$£€¥]|\b(?:dollars|euros|pounds|yuan)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"%|percent|per cent", re.IGNORECASE)
-NEAR = 4  # words either side of a span where the question's words count (chosen on the dev articles)
+NEAR = 4  # words either side of a span where the question's words count (set on the SQuAD dev articles)
 _WORD = re.compile(r"\w+(?:['’.\-&]\w+)*")
-# Words joining the parts of a name: "Ibn Khaldun", "House of Commons", "Vasco da Gama".
-_NAME_JOINERS = frozenset("of de da di del van von der al bin ibn la le du".split())
-_PLACE_BEFORE = frozenset("in at from near to into across throughout outside inside around within".split())
-_ARTICLES = frozenset("the a an".split())
-_NOT_NAMES = frozenset(
-    """january february march april may june july august september october november december monday
-    tuesday wednesday thursday friday saturday sunday""".split()
-)
+_NOT_NAMES = frozenset(MONTHS + DAYS)
 # A lone capitalised word before a lowercase word that ends like "French", "Turkish", "Chinese",
 # "American": an adjective ("a French version"), not who or where.
 _ADJECTIVE = re.compile(r"(?:ish|ese|ian|ean|can|ic|ch)$")
 _PLACE_NAMED = re.compile(r"\b(?:what|which) (?:country|city|town|place|region|state)\b")
 _AMOUNT_QUESTION = re.compile(r"\bhow much\b")
 _MEASURE_QUESTION = re.compile(r"\bhow (?:long|old|far|large|big|high|tall|often|deep|wide|fast|heavy)\b")
-_AMOUNTS = frozenset(cues.AMOUNTS.split("|")) | {"amount", "sum"}
+_AMOUNTS = frozenset(AMOUNT_NAMES) | {"amount", "sum"}
 _COUNTS = frozenset(("number", "total", "share"))  # "what is the number of ...": a count
 
 
@@ -158,16 +159,6 @@ def answer_span(question: Question, text: str, shown: frozenset[str] = SHOWN) ->
     return scored[0][1]
 
 
-def span_in_answer(question: Question, answer_text: str, quoted: str) -> tuple[int, int] | None:
-    """Return the span of the exact answer within an answer's text, looked for in the quoted
-    text given (one of the answer's sentences, without its [n] marker), or None."""
-    offset = answer_text.find(f"{quoted} [")  # the quote as followed by its [n] marker
-    if offset < 0:
-        return None
-    span = answer_span(question, quoted)
-    return None if span is None else (offset + span[0], offset + span[1])
-
-
 def _word(match: re.Match[str]) -> _Word:
     # The sentence was analysed when it was indexed, but without offsets: its words are found
     # again here, lowercased and stemmed, not folded and tokenised anew.
@@ -188,7 +179,7 @@ def _is_asked(word: _Word, question: Question, asked: frozenset[str]) -> bool:
 
 def _already_asked(span_text: str, question: Question, asked: frozenset[str]) -> bool:
     """Return whether the question already holds all of a span's words."""
-    said = [w for w in _WORD.findall(span_text.lower()) if w not in _ARTICLES]
+    said = [w for w in _WORD.findall(span_text.lower()) if w not in ARTICLES]
     return all(w in asked or w in question.lowered.split() for w in said)
 
 
@@ -229,16 +220,16 @@ def _names(
         while j < len(words) and words[j].start - words[j - 1].end <= 1 + _abbreviated(words[j - 1], text):
             if words[j].capitalised and words[j].lower not in _NOT_NAMES:
                 last = j
-            elif words[j].lower not in _NAME_JOINERS:
+            elif words[j].lower not in NAME_JOINERS:
                 break
             j += 1
         i = last + 1
         if all(w.lower in asked for w in words[first : last + 1]):
             continue
         before = words[first - 1].lower if first > 0 else ""
-        if before in _ARTICLES and first > 1:
+        if before in ARTICLES and first > 1:
             before = words[first - 2].lower
-        if after_preposition is not None and (before in _PLACE_BEFORE) != after_preposition:
+        if after_preposition is not None and (before in PLACE_PREPOSITIONS) != after_preposition:
             continue
         if first == last and _ADJECTIVE.search(words[first].lower) and last + 1 < len(words):
             if not words[last + 1].capitalised and words[last + 1].lower not in STOPWORDS:

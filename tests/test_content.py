@@ -376,7 +376,7 @@ def test_a_repeated_paragraph_is_indexed_once_where_it_first_appears():
 def test_a_repeated_paragraph_is_never_cited_twice():
     engine = Engine([parse_article(WITH_PULL_QUOTE, "lithium")])
 
-    answer = engine.ask("What did the minister say about lithium?")
+    answer = engine.ask("What did the minister say about lithium?").answer
 
     assert not answer.abstained
     cited = [citation.passage.text for citation in answer.citations]

@@ -97,7 +97,7 @@ def test_answering_the_bundled_article_encodes_only_the_question() -> None:
         "texts = []\n"
         "run = embed.Encoder.encode\n"
         "embed.Encoder.encode = lambda self, t, batch=8: texts.extend(t) or run(self, t, batch)\n"
-        "answer = engine.ask('Who was the MAS presidential candidate?')\n"
+        "answer = engine.ask('Who was the MAS presidential candidate?').answer\n"
         "print(answer.abstained, texts)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from article_bot.bot.texts import answer_text
 from article_bot.index.content import default_content_path
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ArticleBotError
@@ -54,18 +55,18 @@ def test_questions_in_other_words_get_a_right_answer_or_an_honest_no(engine):
     rows = read_questions(PHRASINGS)
 
     for row in rows:
-        answer = engine.ask(row["question"])
+        answer = engine.ask(row["question"]).answer
         if row["kind"] == "unanswerable" or answer.abstained:
             assert answer.abstained and answer.citations == (), row["question"]
         else:
-            assert correct(row, answer), row["question"]
+            assert correct(row, answer, answer_text), row["question"]
     assert sum(row["kind"] == "answerable" for row in rows) == 40
 
 
 def test_metrics_count_right_answers_abstentions_and_citations():
     engine = Engine.from_path(default_content_path(environ={}))
 
-    metrics, misses = evaluate(engine, ROWS)
+    metrics, misses = evaluate(engine, ROWS, answer_text)
 
     assert metrics["answerable"] == 50.0  # the World Cup is not in the article
     assert metrics["followup"] == 100.0
@@ -136,8 +137,8 @@ def figure_mismatches(text: str, start: str, expected: list[float]) -> list[str]
 def bundled_rows() -> dict[str, list[float]]:
     """Return the figures of the bundled article's question sets, as quality.md's table orders them."""
     engine = Engine.from_path(default_content_path(environ={}))
-    dev, _ = evaluate(engine, read_questions(EVAL / "dev.jsonl"))
-    phrasings, _ = evaluate(engine, read_questions(EVAL / "phrasings.jsonl"))
+    dev, _ = evaluate(engine, read_questions(EVAL / "dev.jsonl"), answer_text)
+    phrasings, _ = evaluate(engine, read_questions(EVAL / "phrasings.jsonl"), answer_text)
     order = ("answerable", "followup", "unanswerable_abstained", "citation_ok", "mean_answer_chars")
     return {
         "| `dev.jsonl` (": [float(dev[key]) for key in order],

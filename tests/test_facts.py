@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from article_bot.index.cues import CARDINALS
 from article_bot.index.facts import MAX_QUOTE_CHARS, analyse_sentence, named_by_surname, written_names
+from article_bot.index.lexicon import CARDINALS
 
 
 def test_numbers_dates_and_what_the_numbers_count():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from asking import ask_within
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -107,7 +108,7 @@ def check_rendering(engine: Engine, answer: Answer) -> None:
 @SETTINGS
 @given(question=questions)
 def test_any_question_gets_a_consistent_bounded_answer(engine, question):
-    answer = engine.ask(question)
+    answer = engine.ask(question).answer
 
     check_citations(answer)
     assert len(answer.text) <= MAX_ANSWER_CHARS
@@ -119,7 +120,7 @@ def test_any_question_gets_a_consistent_bounded_answer(engine, question):
 def test_any_conversation_gets_consistent_answers(engine, conversation):
     state = Conversation()
     for question in conversation:
-        answer = engine.ask(question, state)
+        answer = ask_within(engine, question, state)
         check_citations(answer)
     assert len(answer.text) <= MAX_ANSWER_CHARS
     assert len(state.turns) <= state.max_turns
@@ -136,7 +137,7 @@ def test_any_content_loads_or_fails_with_content_error_and_answers(content, ques
         return
     engine = Engine([article])
 
-    answer = engine.ask(question)
+    answer = engine.ask(question).answer
 
     # Text of arbitrary content may itself hold "[2]", so only cited refs are checked here.
     refs = [citation.ref for citation in answer.citations]
@@ -154,7 +155,7 @@ def test_a_very_long_sentence_is_not_quoted_whole():
     )
     engine = Engine([parse_article(f"# Lithium\n\n{sentence}\n\nTin is mined in Potosi.\n", "x")])
 
-    answer = engine.ask("Where are the lithium reserves?")
+    answer = engine.ask("Where are the lithium reserves?").answer
 
     assert not answer.abstained
     assert len(answer.text) <= MAX_ANSWER_CHARS

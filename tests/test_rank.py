@@ -17,7 +17,7 @@ from article_bot.index.content import parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ArticleBotError
 from article_bot.index.question import read_question
-from article_bot.index.rank import FEATURES, Forest, closest, decide, forest
+from article_bot.index.rank import FEATURES, Admission, Forest, closest, decide, forest
 from article_bot.index.retrieval import Hit
 
 
@@ -59,18 +59,20 @@ def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
-def candidates(engine: Engine, question: str) -> tuple[list[Hit], list[list[float]], list[int]]:
-    """Return a question's candidates, their feature rows and the lengths of what they quote."""
+def candidates(engine: Engine, question: str) -> tuple[list[Hit], list[list[float]], list[Admission]]:
+    """Return a question's candidates, their feature rows and what rank.decide reads of them."""
     weighing = engine.weigh(engine.query(read_question(question)))
-    return list(weighing.hits), [list(r) for r in weighing.rows], [len(e.text) for e in weighing.excerpts]
+    admissions = [c.admission for c in weighing.candidates if c.admission is not None]
+    return weighing.hits, [list(r) for r in weighing.rows], admissions
 
 
 def select(
     engine: Engine, question: str, probabilities: list[float], *thresholds: float, max_chars: int = 560
 ) -> list[str]:
     """Return the sentences rank.decide quotes, given each candidate's probability."""
-    hits, rows, lengths = candidates(engine, question)
-    return [hits[i].text for i in decide(rows, probabilities, lengths, *thresholds, max_chars)]
+    hits, _, admissions = candidates(engine, question)
+    lengths = [len(e.text) for e in engine.weigh(engine.query(read_question(question))).excerpts]
+    return [hits[i].text for i in decide(admissions, probabilities, lengths, *thresholds, max_chars)]
 
 
 def texts(engine: Engine, question: str) -> list[str]:
@@ -245,13 +247,13 @@ def test_the_bundled_ranker_loads_with_its_thresholds():
 
 def test_the_closest_candidate_is_the_most_probable_admissible_one_from_its_threshold(andes):
     question = "What did Morales say about lithium?"  # every passage lacks Morales
-    hits, rows, _ = candidates(andes, question)
-    found, tin_rows, _ = candidates(andes, "When did tin mining collapse?")
+    hits, _, admissions = candidates(andes, question)
+    found, _, tin = candidates(andes, "When did tin mining collapse?")
     probabilities = [0.4 if "1985" in hit.text else 0.1 for hit in found]
 
-    assert found[closest(tin_rows, probabilities, 0.3)].text == "Tin mining collapsed in 1985."
-    assert closest(tin_rows, probabilities, 0.5) is None
-    assert closest(rows, [0.99] * len(hits), 0.3) is None  # a vetoed candidate is never pointed to
+    assert found[closest(tin, probabilities, 0.3)].text == "Tin mining collapsed in 1985."
+    assert closest(tin, probabilities, 0.5) is None
+    assert closest(admissions, [0.99] * len(hits), 0.3) is None  # a vetoed candidate is never pointed to
 
 
 def test_the_bundled_forest_is_checked_against_the_manifest(tmp_path: Path, monkeypatch):
@@ -269,3 +271,11 @@ def test_the_bundled_forest_points_to_a_passage_from_below_its_answering_thresho
     model = forest()
 
     assert 0.0 < model.threshold_closest < model.threshold_answer
+
+
+def test_what_decide_reads_of_a_candidate_is_what_its_feature_row_says(andes):
+    weighing = andes.weigh(andes.query(read_question("What did Morales say about lithium?")))
+
+    assert weighing.candidates
+    for candidate in weighing.candidates:
+        assert candidate.admission == Admission.from_row(candidate.row)

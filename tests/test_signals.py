@@ -153,5 +153,5 @@ def test_a_sentence_that_only_mentions_what_is_asked_about_is_never_quoted(tmp_p
 
     # The trees alone would quote the sentence naming the party; the rule is what stops them.
     assert max(asked.probabilities) >= engine.ranker.threshold_answer
-    assert engine.ask("What is socialism?").abstained
-    assert "Movement Toward Socialism" in engine.ask("Who won 52 percent of the vote?").text
+    assert engine.ask("What is socialism?").answer.abstained
+    assert "Movement Toward Socialism" in engine.ask("Who won 52 percent of the vote?").answer.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,11 @@ from running_bot import ask_and_wait
 
 from article_bot.bot import telegram_render as render
 from article_bot.bot.console import ConsoleSession
-from article_bot.bot.texts import WORDING, answer_text, help_text
+from article_bot.bot.texts import WORDING, answer_text, help_text, hint_text, reply_text
 from article_bot.index.analysis import analysed_in, terms
+from article_bot.index.answer import abstain
 from article_bot.index.engine import Engine
 from article_bot.index.language import detect, normalise
-from article_bot.index.model import Answer
 from article_bot.index.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,7 @@ def test_every_text_the_bot_says_exists_in_both_languages():
 
 
 def test_a_spanish_question_gets_the_english_sentence_quoted_verbatim_and_cited(engine):
-    answer = engine.ask("¿Cuántas personas murieron de COVID-19 en Bolivia?")
+    answer = engine.ask("¿Cuántas personas murieron de COVID-19 en Bolivia?").answer
     assert not answer.abstained and answer.language == "es"
     sentence = next(s for s in sentences_of(engine) if "8,500 confirmed" in s)
     assert answer.text == f"{sentence} [1]"
@@ -67,16 +68,16 @@ def test_a_spanish_question_gets_the_english_sentence_quoted_verbatim_and_cited(
     ["¿Cuándo nació Luis Almagro?", "¿Cuántos hijos tiene Evo Morales?", "¿Quién pintó la Mona Lisa?"],
 )
 def test_a_spanish_question_the_article_does_not_answer_gets_a_spanish_no(engine, question):
-    answer = engine.ask(question)
+    answer = engine.ask(question).answer
     assert answer.abstained and not answer.citations
-    assert answer_text(engine, answer).startswith(NOT_SAID)
-    assert "Puedo responder preguntas sobre “Coup regime in Bolivia" in answer.hint
+    assert reply_text(engine, answer).startswith(NOT_SAID)
+    assert "Puedo responder preguntas sobre “Coup regime in Bolivia" in hint_text(answer)
 
 
 def test_english_questions_are_still_answered_in_english(engine):
-    answer = engine.ask("What is the capital of France?")
-    assert answer.abstained and answer.text == "The article doesn't say." and answer.language == "en"
-    assert answer_text(engine, engine.ask("Who is Carlos Mesa?")).count("\n\nSources:\n") == 1
+    answer = engine.ask("What is the capital of France?").answer
+    assert answer.abstained and answer_text(answer) == "The article doesn't say." and answer.language == "en"
+    assert reply_text(engine, engine.ask("Who is Carlos Mesa?").answer).count("\n\nSources:\n") == 1
 
 
 def test_the_console_speaks_the_language_of_the_last_question(engine):
@@ -105,22 +106,22 @@ def test_spanish_analysis_stems_folds_accents_and_keeps_abbreviations():
 
 def test_a_spanish_article_is_answered_in_spanish_with_its_accents_kept(spanish):
     assert spanish.articles[0].language == "es"
-    answer = spanish.ask("cuantas islas hay en el lago?")  # no accents, no opening mark
+    answer = spanish.ask("cuantas islas hay en el lago?").answer  # no accents, no opening mark
     assert not answer.abstained and "En el lago hay 41 islas" in answer.text
-    river = spanish.ask("¿Qué río sale del lago Titicaca?")
+    river = spanish.ask("¿Qué río sale del lago Titicaca?").answer
     sentence = "Solo un río sale de él: el Desaguadero, que corre hacia el sur hasta el lago Poopó."
     assert f"{sentence} [" in river.text
-    assert spanish.ask("¿Cuál es la capital de Francia?").text == NOT_SAID
+    assert answer_text(spanish.ask("¿Cuál es la capital de Francia?").answer) == NOT_SAID
 
 
 def test_an_english_question_about_a_spanish_article_quotes_the_spanish_sentence(spanish):
-    answer = spanish.ask("Where does the Desaguadero flow?")
+    answer = spanish.ask("Where does the Desaguadero flow?").answer
     assert answer.language == "en" and not answer.abstained
     assert (
         answer.text
         == "Solo un río sale de él: el Desaguadero, que corre hacia el sur hasta el lago Poopó. [1]"
     )
-    assert spanish.ask("Who won the 2010 World Cup?").text == "The article doesn't say."
+    assert answer_text(spanish.ask("Who won the 2010 World Cup?").answer) == "The article doesn't say."
 
 
 def test_the_console_json_mode_answers_spanish_questions():
@@ -155,10 +156,10 @@ def test_telegram_questions_follow_their_own_language(api, start_bot, engine):
 
 
 def test_a_spanish_abstention_that_came_close_points_to_the_passage_in_spanish(engine):
-    answer = Answer(NOT_SAID, True, hint="Pregunta otra cosa.", closest=engine.passage(13), language="es")
-    assert (
-        answer_text(engine, answer)
-        == f"{NOT_SAID} Lo más cerca que llega el artículo es ¶13. Pregunta otra cosa."
+    answer = replace(abstain(engine.articles, language="es"), closest=engine.passage(13))
+    assert reply_text(engine, answer) == (
+        f"{NOT_SAID} Lo más cerca que llega el artículo es ¶13. Puedo responder preguntas sobre "
+        "“Coup regime in Bolivia concedes electoral victory to MAS”."
     )
     assert render.answer_html(engine, answer).startswith(
         f"{NOT_SAID} Lo más cerca que llega el artículo es ¶13."
@@ -182,6 +183,6 @@ def test_telegram_start_and_non_text_hint_in_spanish(api, start_bot, engine):
     assert welcome.startswith("¡Hola! Respondo preguntas sobre este artículo")
     assert "párrafos" in welcome and "Hazme una pregunta sobre el artículo, por ejemplo:" in welcome
     examples = [line[2:] for line in welcome.splitlines() if line.startswith("• ")]
-    assert examples and all(not engine.ask(example).abstained for example in examples)
+    assert examples and all(not engine.ask(example).answer.abstained for example in examples)
     hint = ask_and_wait(api, sticker_message(user=ALICIA))["text"]
     assert hint == "Solo puedo leer texto. Envíame tu pregunta sobre el artículo en un mensaje."

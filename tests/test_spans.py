@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from asking import ask_within
 
 from article_bot.bot.telegram_render import answer_html
 from article_bot.bot.texts import answer_json
@@ -88,7 +89,7 @@ def test_names_and_places_are_found_when_asked_for_though_not_shown():
     ],
 )
 def test_the_span_points_at_the_answer_in_json_and_is_bold_in_telegram(engine, question, expected):
-    answer = engine.ask(question)
+    answer = engine.ask(question).answer
     assert not answer.abstained
 
     result = answer_json(engine, answer)
@@ -115,7 +116,7 @@ def test_the_span_points_at_the_answer_in_json_and_is_bold_in_telegram(engine, q
     ],
 )
 def test_no_span_for_abstentions_names_or_what_and_why_questions(engine, question):
-    answer = engine.ask(question)
+    answer = engine.ask(question).answer
     assert answer.span is None
     assert "span" not in answer_json(engine, answer)
     assert "<b>" not in answer_html(engine, answer).split("\n")[0]
@@ -123,8 +124,8 @@ def test_no_span_for_abstentions_names_or_what_and_why_questions(engine, questio
 
 def test_a_follow_up_gets_its_span_too(engine):
     conversation = Conversation()
-    engine.ask("What about Morales?", conversation)
-    answer = engine.ask("When was he conscripted?", conversation)
+    ask_within(engine, "What about Morales?", conversation)
+    answer = ask_within(engine, "When was he conscripted?", conversation)
     assert answer.span is not None
     assert answer.text[answer.span[0] : answer.span[1]] == "1978"
 

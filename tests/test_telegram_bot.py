@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,9 @@ from running_bot import ask_and_wait, free_port, post_json
 from article_bot.bot import serving
 from article_bot.bot.logs import configure_logging
 from article_bot.bot.texts import say
+from article_bot.index.answer import abstain
 from article_bot.index.engine import Engine
-from article_bot.index.model import Answer, Citation, Conversation, Turn
+from article_bot.index.model import Answer, Citation, Quote, Reply, Turn
 
 ARTICLE_BOT = Path(sys.executable).with_name("article-bot")
 TOWN_ARTICLE = """# Northtown re-elects its mayor
@@ -78,7 +80,7 @@ def test_private_question_gets_a_cited_quote_and_a_button_that_shows_the_passage
 
     assert "31.5 percent for the right-wing ex-president Carlos Mesa" in answer["text"]
     assert article_sentence_in(answer["text"], engine)
-    cited = [c.passage.number for c in engine.ask("Who is Carlos Mesa?").citations]
+    cited = [c.passage.number for c in engine.ask("Who is Carlos Mesa?").answer.citations]
     assert "[1]" in answer["text"] and "Sources" in answer["text"]
     assert f"[1] ¶{cited[0]} " in answer["text"]
     [typing] = api.calls("sendChatAction")  # shown while answering, before the answer
@@ -137,19 +139,18 @@ def test_a_reply_to_an_answer_is_a_follow_up(api, start_bot):
 
 
 class ContextSpy:
-    """Wrap the real Engine.ask to record the context (earlier turns) each question came with."""
+    """Wrap the real Engine.ask to record the context (the earlier turn) each question came with."""
 
     def __init__(self, engine: Engine, monkeypatch: pytest.MonkeyPatch):
-        self.asked: dict[str, list[Turn]] = {}
+        self.asked: dict[str, Turn | None] = {}
         self.turns: dict[str, Turn | None] = {}
         real_ask = engine.ask
 
-        def ask(question: str, conversation: Conversation | None = None) -> Answer:
-            context = list(conversation.turns) if conversation is not None else []
-            answer = real_ask(question, conversation)
-            self.asked[question] = context
-            self.turns[question] = conversation.last if conversation is not None else None
-            return answer
+        def ask(question: str, previous: Turn | None = None) -> Reply:
+            reply = real_ask(question, previous)
+            self.asked[question] = previous
+            self.turns[question] = reply.turn
+            return reply
 
         monkeypatch.setattr(engine, "ask", ask)
 
@@ -161,9 +162,9 @@ def test_a_reply_follows_up_on_the_answer_it_replies_to_not_the_latest(api, star
     ask_and_wait(api, text_message("/ask Who is Alice Smith?", GROUP))
     ask_and_wait(api, text_message("What percent of the vote did he get?", GROUP, reply_to=about_bob))
 
-    assert spy.asked["Who is Alice Smith?"] == [spy.turns["Who is Bob Jones?"]]
-    # The reply is asked in the context of the answer it replies to, and that answer alone.
-    assert spy.asked["What percent of the vote did he get?"] == [spy.turns["Who is Bob Jones?"]]
+    assert spy.asked["Who is Alice Smith?"] == spy.turns["Who is Bob Jones?"]
+    # The reply is asked in the context of the answer it replies to, not the latest.
+    assert spy.asked["What percent of the vote did he get?"] == spy.turns["Who is Bob Jones?"]
 
 
 def test_forum_topics_are_answered_in_their_topic_with_their_own_context(api, start_bot, town, monkeypatch):
@@ -175,15 +176,15 @@ def test_forum_topics_are_answered_in_their_topic_with_their_own_context(api, st
     answer = ask_and_wait(api, in_topic_11)
 
     assert "Bob Jones" in answer["text"]
-    assert spy.asked["Who is Alice Smith?"] == []  # topic 22 starts afresh
-    assert spy.asked["What percent of the vote did he get?"] == [spy.turns["Who is Bob Jones?"]]
+    assert spy.asked["Who is Alice Smith?"] is None  # topic 22 starts afresh
+    assert spy.asked["What percent of the vote did he get?"] == spy.turns["Who is Bob Jones?"]
     assert api.sent(FORUM["id"])[-1].params["message_thread_id"] == 11
     assert answer["is_topic_message"] is True
 
     reset = ask_and_wait(api, text_message("/reset", FORUM, thread_id=11))
     assert reset["text"] == "Starting a new conversation."
     ask_and_wait(api, text_message("/ask Who won?", FORUM, thread_id=11))
-    assert spy.asked["Who won?"] == []
+    assert spy.asked["Who won?"] is None
 
 
 def test_inline_query_offers_the_cited_answer_or_says_the_article_does_not_say(api, start_bot):
@@ -238,7 +239,7 @@ def test_start_names_the_article_and_three_example_questions_that_work(api, star
     assert "Coup regime in Bolivia concedes electoral victory to MAS" in welcome
     examples = [line[2:] for line in welcome.splitlines() if line.startswith("• ")]
     assert len(examples) == 3
-    assert not any(engine.ask(example).abstained for example in examples)
+    assert not any(engine.ask(example).answer.abstained for example in examples)
 
 
 def test_source_command_shows_a_passage_or_says_which_exist(api, start_bot, engine):
@@ -290,7 +291,7 @@ def test_restart_answers_pending_updates_once_and_keeps_the_conversation(api, st
     ask_and_wait(api, text_message("/about"))
 
     assert "27 percent" in answers[1].result["text"]
-    assert spy.asked["What percent of the vote did he get?"] == [spy.turns["Who is Bob Jones?"]]
+    assert spy.asked["What percent of the vote did he get?"] == spy.turns["Who is Bob Jones?"]
     assert len(api.sent(PRIVATE)) == 3  # each update answered exactly once
 
 
@@ -412,19 +413,19 @@ def test_article_bot_run_answers_and_stops_gracefully_on_sigterm(api, tmp_path):
 
 def test_closest_passage_and_bold_span_reach_the_chat(api, start_bot, engine, monkeypatch):
     text = "Arce won 55.1 percent of the vote. [1]"
+    quote = Quote("Arce won 55.1 percent of the vote.", 1, bold=(9, 21))
     answers = {
-        "Where was Mesa born?": Answer(
-            text="The article doesn't say.", abstained=True, hint="Ask me.", closest=engine.passage(6)
-        ),
-        "What share did Arce get?": Answer(
-            text=text, abstained=False, citations=(Citation(1, engine.passage(2)),), span=(9, 21)
-        ),
+        "Where was Mesa born?": replace(abstain(engine.articles), closest=engine.passage(6)),
+        "What share did Arce get?": Answer(False, (quote,), (Citation(1, engine.passage(2)),)),
     }
-    monkeypatch.setattr(engine, "ask", lambda question, conversation=None: answers[question])
+    monkeypatch.setattr(engine, "ask", lambda question, previous=None: Reply(answers[question]))
     start_bot()
 
     abstention = ask_and_wait(api, text_message("Where was Mesa born?"))
-    assert abstention["text"] == "The article doesn't say. The closest the article comes is ¶6.\nAsk me."
+    assert abstention["text"] == (
+        "The article doesn't say. The closest the article comes is ¶6.\n"
+        "I can answer questions about “Coup regime in Bolivia concedes electoral victory to MAS”."
+    )
     [[button]] = abstention["reply_markup"]["inline_keyboard"]
     assert button["text"] == "¶6"
     api.push("callback_query", callback_query(abstention, button["callback_data"]))
@@ -445,11 +446,11 @@ def test_a_long_question_is_answered_off_the_event_loop_while_other_chats_are_an
     asking, release = threading.Event(), threading.Event()
     ask = engine.ask
 
-    def slow_ask(question, conversation=None):
+    def slow_ask(question, previous=None):
         if question == long_question:
             asking.set()
             release.wait(20)  # the engine at work on a big article
-        return ask(question, conversation)
+        return ask(question, previous)
 
     monkeypatch.setattr(engine, "ask", slow_ask)
     api.push("message", text_message(long_question))

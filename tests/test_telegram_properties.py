@@ -94,7 +94,7 @@ def engine_for(article: str) -> Engine:
 @example(question=LONG)
 @example(question="")
 def test_any_question_gets_valid_html_answers(engine, question):
-    answer = engine.ask(question)
+    answer = engine.ask(question).answer
     assert_messages(render.split_message(render.answer_html(engine, answer)))
     [result] = render.inline_results(engine, question, answer)
     body = result.input_message_content.message_text
@@ -109,7 +109,7 @@ def test_any_question_gets_valid_html_answers(engine, question):
 @example(article=f"# {LONG[:300]}\n\n{LONG}\n\n{LONG[:5000]}", question=LONG[:200])
 def test_any_article_renders_valid_html(article, question):
     engine = engine_for(article)
-    answer = engine.ask(question)
+    answer = engine.ask(question).answer
     assert_messages(render.split_message(render.answer_html(engine, answer)))
     assert_sendable(render.inline_results(engine, question, answer)[0].input_message_content.message_text)
     assert_messages(render.split_message(render.welcome_html(welcome(engine))))

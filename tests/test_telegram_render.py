@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from bot_api_server import parse_html, utf16_length
 
 from article_bot.bot import telegram_render as render
 from article_bot.bot.commands import welcome
-from article_bot.index.model import Answer, Citation
+from article_bot.index.answer import abstain
+from article_bot.index.model import Answer, Citation, Quote
 
 LIMIT = render.MAX_MESSAGE_CHARS
 
 
 def cited(engine, *numbers: int) -> Answer:
     citations = tuple(Citation(ref, engine.passage(n)) for ref, n in enumerate(numbers, start=1))
-    return Answer(text="A <quoted> sentence & more. [1]", abstained=False, citations=citations)
+    return Answer(False, (Quote("A <quoted> sentence & more.", 1),), citations)
 
 
 def test_answer_is_escaped_and_lists_its_sources(engine):
@@ -27,9 +29,12 @@ def test_answer_is_escaped_and_lists_its_sources(engine):
     parse_html(text)  # what Telegram would accept
 
 
-def test_abstention_shows_the_hint(engine):
-    answer = Answer(text="The article doesn't say.", abstained=True, hint="I know <this>.")
-    assert render.answer_html(engine, answer) == "The article doesn't say.\n<i>I know &lt;this&gt;.</i>"
+def test_abstention_shows_the_hint(engine, tmp_path):
+    (tmp_path / "a.md").write_text("# Tom & Jerry <3\n\nTom chased Jerry.\n", "utf-8")
+    answer = abstain(type(engine).from_path(tmp_path).articles)
+    assert render.answer_html(engine, answer) == (
+        "The article doesn't say.\n<i>I can answer questions about “Tom &amp; Jerry &lt;3”.</i>"
+    )
 
 
 def test_source_keyboard_has_one_button_per_passage_in_rows_of_four(engine):
@@ -95,12 +100,7 @@ def test_start_names_the_article_and_examples(engine):
 
 
 def close_abstention(engine, number: int = 5) -> Answer:
-    return Answer(
-        text="The article doesn't say.",
-        abstained=True,
-        hint="I can answer questions about “Coup regime”.",
-        closest=engine.passage(number),
-    )
+    return replace(abstain(engine.articles), closest=engine.passage(number))
 
 
 def test_an_abstention_that_came_close_points_to_the_passage_with_its_button(engine):
@@ -108,35 +108,34 @@ def test_an_abstention_that_came_close_points_to_the_passage_with_its_button(eng
     text = render.answer_html(engine, answer)
     assert text == (
         "The article doesn't say. The closest the article comes is ¶5.\n"
-        "<i>I can answer questions about “Coup regime”.</i>"
+        "<i>I can answer questions about “Coup regime in Bolivia concedes electoral victory to MAS”.</i>"
     )
     [[button]] = render.answer_keyboard(engine, answer).inline_keyboard
     assert button.text == "¶5"
     assert engine.find_source(render.parse_source_callback(button.callback_data)) == engine.passage(5)
-    assert render.answer_keyboard(engine, Answer(text="The article doesn't say.", abstained=True)) is None
+    assert render.answer_keyboard(engine, abstain(engine.articles)) is None
 
 
 def test_the_span_is_bold_inside_the_escaped_answer(engine):
-    text = "Mesa & <Arce> won 55.1 percent of the vote. [1]"
-    start = text.index("55.1 percent")
-    answer = Answer(
-        text=text, abstained=False, citations=cited(engine, 2).citations, span=(start, start + 12)
-    )
+    quoted = "Mesa & <Arce> won 55.1 percent of the vote."
+    start = quoted.index("55.1 percent")
+    answer = Answer(False, (Quote(quoted, 1, bold=(start, start + 12)),), cited(engine, 2).citations)
     html = render.answer_html(engine, answer)
     assert html.startswith("Mesa &amp; &lt;Arce&gt; won <b>55.1 percent</b> of the vote. [1]\n")
     parse_html(html)
 
 
 @pytest.mark.parametrize("span", [(0, 0), (5, 3), (-1, 4), (0, 10_000)])
-def test_a_span_outside_the_text_is_not_shown(engine, span):
-    answer = Answer(text="Arce won. [1]", abstained=False, citations=cited(engine, 2).citations, span=span)
-    assert render.answer_html(engine, answer).startswith("Arce won. [1]\n")
+def test_a_span_outside_its_quote_cannot_be_made(span):
+    with pytest.raises(ValueError):
+        Quote("Arce won.", 1, bold=span)
 
 
 def test_a_long_answer_with_a_span_splits_within_the_limit_with_balanced_tags(engine):
-    text = "word & " * 1000 + "the answer" + " more <text>" * 200
-    start = text.index("the answer")
-    answer = Answer(text=text, abstained=False, span=(start - 300, start + 2000))
+    quoted = "word & " * 1000 + "the answer" + " more <text>" * 200
+    start = quoted.index("the answer")
+    answer = Answer(False, (Quote(quoted, 1, bold=(start - 300, start + 2000)),))
+    text = answer.text
     parts = render.split_message(render.answer_html(engine, answer))
     assert len(parts) > 1
     for part in parts:

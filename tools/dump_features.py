@@ -19,20 +19,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+from article_bot.bot.texts import answer_text, hint_text  # noqa: E402
 from article_bot.index.content import default_content_path  # noqa: E402
 from article_bot.index.engine import Engine  # noqa: E402
 from article_bot.index.evaluate import read_questions  # noqa: E402
-from article_bot.index.model import Answer, Conversation  # noqa: E402
+from article_bot.index.model import Answer, Turn  # noqa: E402
 from article_bot.index.question import read_question  # noqa: E402
 
 
-def trace(engine: Engine, question: str, conversation: Conversation) -> dict:
+def trace(engine: Engine, question: str, previous: Turn | None) -> dict:
     """Return the candidates, rows and probabilities the engine weighs for a question (none when
     it is answered directly)."""
     asked = read_question(question)
     if engine.direct(asked) is not None:
         return {"direct": True, "candidates": [], "rows": [], "probabilities": []}
-    weighing = engine.weigh(engine.query(asked, conversation))
+    weighing = engine.weigh(engine.query(asked, previous))
     return {
         "direct": False,
         "candidates": [[hit.passage.id, hit.sentence] for hit in weighing.hits],
@@ -44,10 +45,10 @@ def trace(engine: Engine, question: str, conversation: Conversation) -> dict:
 def answer_record(answer: Answer) -> dict:
     """Return everything a front end shows of an answer."""
     return {
-        "text": answer.text,
+        "text": answer_text(answer),
         "abstained": answer.abstained,
         "citations": [[c.ref, c.passage.id] for c in answer.citations],
-        "hint": answer.hint,
+        "hint": hint_text(answer),
         "closest": answer.closest.id if answer.closest else None,
         "span": list(answer.span) if answer.span else None,
     }
@@ -57,13 +58,16 @@ def dump(engine: Engine, name: str, path: Path, out) -> int:
     """Write one line per question asked (context included) of the questions in path."""
     count = 0
     for row in read_questions(path):
-        conversation = Conversation()
+        turns: list[Turn] = []
         asked = [*row.get("context", []), row["question"]]
         for turn, question in enumerate(asked):
+            previous = turns[-1] if turns else None
             record = {"set": name, "id": row.get("id", ""), "turn": turn, "question": question}
-            record.update(trace(engine, question, conversation))
-            record["answer"] = answer_record(engine.ask(question, conversation))
-            record["turns"] = [[t.terms, t.entities] for t in conversation.turns]
+            record.update(trace(engine, question, previous))
+            reply = engine.ask(question, previous)
+            turns += [reply.turn] if reply.turn else []
+            record["answer"] = answer_record(reply.answer)
+            record["turns"] = [[t.terms, t.entities] for t in turns]
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count

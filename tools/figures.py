@@ -16,11 +16,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+from article_bot.bot.texts import answer_text  # noqa: E402
 from article_bot.index import manifest  # noqa: E402
 from article_bot.index.content import default_content_path, load_articles  # noqa: E402
 from article_bot.index.engine import Engine  # noqa: E402
-from article_bot.index.evaluate import correct, evaluate, read_questions  # noqa: E402
-from article_bot.index.model import Conversation  # noqa: E402
+from article_bot.index.evaluate import ask_in_context, correct, evaluate, read_questions  # noqa: E402
 
 
 def bundled_figures() -> dict[str, dict]:
@@ -28,13 +28,15 @@ def bundled_figures() -> dict[str, dict]:
     of eval/dev.jsonl with the 16 SQuAD articles beside it."""
     engine = Engine.from_path(default_content_path(environ={}))
     figures = {
-        f"{name}.jsonl": evaluate(engine, read_questions(ROOT / "eval" / f"{name}.jsonl"))[0]
+        f"{name}.jsonl": evaluate(engine, read_questions(ROOT / "eval" / f"{name}.jsonl"), answer_text)[0]
         for name in ("dev", "phrasings")
     }
     beside = Engine(
         load_articles(default_content_path(environ={})) + load_articles(ROOT / "eval" / "squad" / "content")
     )
-    figures["dev.jsonl beside SQuAD"] = evaluate(beside, read_questions(ROOT / "eval" / "dev.jsonl"))[0]
+    figures["dev.jsonl beside SQuAD"] = evaluate(
+        beside, read_questions(ROOT / "eval" / "dev.jsonl"), answer_text
+    )[0]
     return figures
 
 
@@ -45,11 +47,8 @@ def folder_figures(folder: Path) -> dict:
     for content in sorted((folder / "content").glob("*.md")):
         engine = Engine.from_path(content)
         for row in read_questions(folder / "questions" / f"{content.stem}.jsonl"):
-            conversation = Conversation()
-            for earlier in row.get("context", []):
-                engine.ask(earlier, conversation)
             tally = tallies.setdefault(row["kind"], [0, 0])
-            tally[0] += correct(row, engine.ask(row["question"], conversation))
+            tally[0] += correct(row, ask_in_context(engine, row), answer_text)
             tally[1] += 1
     return {kind: round(100 * right / total, 1) for kind, (right, total) in tallies.items()}
 

@@ -32,8 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 from article_bot.index import crosslingual  # noqa: E402
 from article_bot.index.engine import Engine  # noqa: E402
-from article_bot.index.evaluate import normalise, read_questions  # noqa: E402
-from article_bot.index.model import Conversation  # noqa: E402
+from article_bot.index.evaluate import context_turn, normalise, read_questions  # noqa: E402
 from article_bot.index.question import read_question  # noqa: E402
 
 TARGET_OFFTOPIC = 99.0
@@ -47,11 +46,9 @@ def examples(engine: Engine, questions: Path) -> list[dict]:
     if not questions.exists():
         return out
     for row in read_questions(questions):
-        conversation = Conversation()
-        for earlier in row.get("context", []):
-            engine.ask(earlier, conversation)
-        query = engine.query(read_question(row["question"]), conversation)
-        weighing = engine.weigh_across(query, conversation)
+        previous = context_turn(engine, row.get("context", []))
+        query = engine.query(read_question(row["question"]), previous)
+        weighing = engine.weigh_across(query, previous)
         golds = [normalise(gold) for gold in row.get("answers", [])]
         answerable = row["kind"] != "unanswerable"
         labels = [answerable and any(g in normalise(e.text) for g in golds) for e in weighing.excerpts]

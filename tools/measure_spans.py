@@ -60,11 +60,11 @@ def measure(squad: Path) -> None:
         half = "dev" if path.stem in development else "held-out"
         for row in read_questions(squad / "questions" / f"{path.stem}.jsonl"):
             asked = read_question(row["question"])
-            answer = engine.ask(row["question"])
+            answer = engine.ask(row["question"]).answer
             if answer.abstained or engine.direct(asked) is not None:
                 continue
             weighing = engine.weigh(engine.query(asked))
-            quoted = weighing.excerpts[weighing.chosen[0]].text
+            quoted = weighing.chosen[0].excerpt.text
             answered += 1
             if answer.span is not None:
                 shown += 1

@@ -17,6 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
+from article_bot.bot.texts import answer_text
 from article_bot.index.content import default_content_path, load_articles
 from article_bot.index.engine import Engine
 from article_bot.index.evaluate import correct
@@ -42,21 +43,21 @@ def main() -> None:
         routed = asked = 0
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            chosen = engine.choose_article(read_question(row["question"]))
+            chosen = engine.router.choose(read_question(row["question"]))
             routed += chosen == own
             asked += 1
             if args.show and chosen != own:
                 print(f"ELSEWHERE {path.stem} -> {slugs[chosen]}: {row['question']}")
             for where, answering in (("all", engine), ("alone", engine.scope(own))):
                 tally = counts[(row["kind"], where)]
-                tally[0] += correct(row, answering.ask(row["question"]))
+                tally[0] += correct(row, answering.ask(row["question"]).answer, answer_text)
                 tally[1] += 1
         print(f"{path.stem:<40} routed to it {100 * routed / asked:5.1f}% of {asked}")
         totals["questions"] += asked
         totals["routed"] += routed
     pct = {key: round(100 * a / b, 1) for key, (a, b) in counts.items()}
     general = [q for q in (EVAL / "offtopic" / "general-knowledge.txt").read_text().splitlines() if q.strip()]
-    answered = sum(not engine.ask(q).abstained for q in general)
+    answered = sum(not engine.ask(q).answer.abstained for q in general)
     print(
         json.dumps(
             {

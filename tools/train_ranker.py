@@ -47,10 +47,9 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 ROOT = Path(__file__).resolve().parent.parent
 
 from article_bot.index.engine import Engine, Tuning  # noqa: E402
-from article_bot.index.evaluate import normalise, read_questions  # noqa: E402
-from article_bot.index.model import Conversation  # noqa: E402
+from article_bot.index.evaluate import context_turn, normalise, read_questions  # noqa: E402
 from article_bot.index.question import read_question  # noqa: E402
-from article_bot.index.rank import FEATURES, VETOES, Forest, admissible, decide  # noqa: E402
+from article_bot.index.rank import FEATURES, VETOES, Admission, Forest, admissible, decide  # noqa: E402
 
 SECOND = 0.1  # probability from which a second sentence is added (chosen on the same validation)
 # The probability needed by a candidate that lacks the number or date asked for (rank.decide).
@@ -111,10 +110,8 @@ def examples(content: Path, questions: Path) -> list[dict]:
     engine = Engine.from_path(content, ranker=untrained())
     out = []
     for row in read_questions(questions):
-        conversation = Conversation()
-        for earlier in row.get("context", []):
-            engine.ask(earlier, conversation)
-        weighing = engine.weigh(engine.query(read_question(row["question"]), conversation))
+        previous = context_turn(engine, row.get("context", []))
+        weighing = engine.weigh(engine.query(read_question(row["question"]), previous))
         golds = [normalise(gold) for gold in row.get("answers", [])]
         quoted = [excerpt.text for excerpt in weighing.excerpts]
         answerable = row["kind"] != "unanswerable"
@@ -186,8 +183,9 @@ def outcome(question: dict, probabilities: np.ndarray, vetoes: tuple = VETOES) -
     from which it answers (-1: never), whether that answer is right, its length, and the best
     admissible candidate's probability (for the closest passage; -1: none)."""
     rows, lengths = question["rows"], question["lengths"]
-    chosen = decide(rows, probabilities, lengths, 0.0, DOUBTFUL, SECOND, MAX_CHARS, vetoes)
-    order = admissible(rows, probabilities, vetoes)
+    admissions = [Admission.from_row(row) for row in rows]
+    chosen = decide(admissions, probabilities, lengths, 0.0, DOUBTFUL, SECOND, MAX_CHARS, vetoes)
+    order = admissible(admissions, probabilities, vetoes)
     return {
         "need": float(probabilities[chosen[0]]) if chosen else -1.0,
         "correct": any(question["labels"][i] for i in chosen),
