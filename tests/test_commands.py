@@ -46,4 +46,4 @@ def test_asking_returns_the_new_turn_and_leaves_the_conversation_as_it_was(engin
     assert conversation.turns == []
     conversation.remember(turn)
     follow_up, _ = commands.ask(engine, "Who did he run against?", conversation)
-    assert follow_up.text == engine.ask("Who did he run against?", Conversation(turns=[turn])).text
+    assert follow_up.text == engine.ask("Who did he run against?", turn).answer.text

@@ -9,7 +9,7 @@ from asking import ask_within
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from article_bot.bot.texts import answer_json, answer_text
+from article_bot.bot.texts import answer_json, reply_text
 from article_bot.index.content import default_content_path, load_articles, parse_article
 from article_bot.index.engine import Engine
 from article_bot.index.errors import ContentError
@@ -95,7 +95,7 @@ def check_citations(answer: Answer) -> None:
 
 
 def check_rendering(engine: Engine, answer: Answer) -> None:
-    reply = answer_text(engine, answer)
+    reply = reply_text(engine, answer)
     rendered = answer_json(engine, answer)
     json.loads(json.dumps(rendered, ensure_ascii=False))
     assert rendered["reply"] == reply
@@ -143,7 +143,7 @@ def test_any_content_loads_or_fails_with_content_error_and_answers(content, ques
     refs = [citation.ref for citation in answer.citations]
     assert refs == list(range(1, len(refs) + 1))
     assert all(f"[{ref}]" in answer.text for ref in refs)
-    answer_text(engine, answer)
+    reply_text(engine, answer)
     answer_json(engine, answer)
 
 

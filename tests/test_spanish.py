@@ -60,7 +60,7 @@ def test_a_spanish_question_gets_the_english_sentence_quoted_verbatim_and_cited(
     assert answer.text == f"{sentence} [1]"
     assert sentence in answer.citations[0].passage.text
     number = answer.citations[0].passage.number
-    assert f"\n\nFuentes:\n[1] ¶{number}: " in answer_text(engine, answer)
+    assert f"\n\nFuentes:\n[1] ¶{number}: " in reply_text(engine, answer)
 
 
 @pytest.mark.parametrize(
