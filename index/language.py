@@ -38,11 +38,13 @@ def _model() -> LanguageIdentifier:
         if _identifier is None:
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-            identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-            identifier.set_languages(list(LANGUAGES))
-            # It keeps the model of all 97 languages (28 MB) to restrict it again; only these two
-            # are ever used.
-            identifier._full_model = (identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes)
+            full = LanguageIdentifier.from_model_file(MODEL_FILE)
+            full.set_languages(list(LANGUAGES))
+            # Built again from the restricted tables alone: the first one keeps the tables of all
+            # 97 languages (28 MB) to be restricted again, and only these two are ever used.
+            identifier = LanguageIdentifier(
+                full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove, full.tk_output, tk_row=full.tk_row
+            )
             _identifier = identifier
         return _identifier
 
