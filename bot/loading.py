@@ -14,7 +14,7 @@ import logging
 import time
 
 from ..index.content import default_content_path, load_articles
-from ..index.embed import encoder
+from ..index.embed import encoder, preload
 from ..index.engine import Engine
 from .settings import ContentSettings
 
@@ -27,6 +27,7 @@ def build_engine(settings: ContentSettings) -> Engine:
     """Load and index the configured content; raise ContentError if it is unusable."""
     # The settings resolved --content and ARTICLE_BOT_CONTENT already: os.environ is not read again.
     path = default_content_path(settings.content, environ={})
+    preload()  # the sentence model loads while the articles do: questions need it
     return Engine(load_articles(path, max_bytes=settings.max_article_bytes), cache=settings.cache_folder)
 
 

@@ -27,6 +27,8 @@ waiting for its slowest member (see `bot/__init__.py`).
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +42,8 @@ from .errors import ArticleBotError
 if TYPE_CHECKING:
     import onnxruntime
     import tokenizers
+
+logger = logging.getLogger(__name__)
 
 MAX_TOKENS = 512  # the model's positions (the tokenizer truncates, <s> and </s> included)
 WIDTH = 384  # values in a vector
@@ -160,14 +164,31 @@ def _session(path: Path) -> onnxruntime.InferenceSession:
 
 
 _ENCODER: Encoder | None = None
+_ENCODER_LOCK = threading.Lock()
 
 
 def encoder() -> Encoder:
-    """Return the process's encoder, loading the bundled model on first use."""
+    """Return the process's encoder, loading the bundled model on first use (once, whichever
+    thread asks first; the others wait for it)."""
     global _ENCODER
-    if _ENCODER is None:
-        _ENCODER = Encoder.load()
-    return _ENCODER
+    with _ENCODER_LOCK:
+        if _ENCODER is None:
+            _ENCODER = Encoder.load()
+        return _ENCODER
+
+
+def preload() -> None:
+    """Start loading the model in a background thread, so that it loads while the articles do
+    (the tokenizer, onnxruntime and the graph take most of a second). A model that cannot be
+    loaded is reported when it is first used, by encoder()."""
+
+    def load() -> None:
+        try:
+            encoder()
+        except ArticleBotError as error:
+            logger.debug("the sentence model was not preloaded: %s", error)
+
+    threading.Thread(target=load, name="model-loading", daemon=True).start()
 
 
 @lru_cache(maxsize=RECENT_QUESTIONS)

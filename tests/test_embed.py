@@ -10,6 +10,7 @@ import logging
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -272,3 +273,37 @@ def test_a_lone_surrogate_is_encoded_as_a_replacement_not_an_error() -> None:
 
     assert np.allclose(questions[0], questions[1], atol=1e-5)
     assert np.allclose(sentences[0], sentences[1], atol=1e-5)
+
+
+def test_the_model_preloaded_in_the_background_is_the_one_questions_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loads: list[int] = []
+    loaded = encoder()
+
+    def slow_load(*args: object) -> Encoder:
+        loads.append(1)
+        time.sleep(0.2)  # a load still going on when a question asks for the model
+        return loaded
+
+    monkeypatch.setattr(embed, "_ENCODER", None)
+    monkeypatch.setattr(Encoder, "load", slow_load)
+
+    embed.preload()
+    time.sleep(0.05)
+
+    assert encoder() is loaded and encoder() is loaded
+    assert loads == [1]
+
+
+def test_a_model_that_cannot_be_preloaded_is_reported_when_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> Encoder:
+        raise ArticleBotError("e5-small.onnx: cannot load the sentence model (damaged)")
+
+    monkeypatch.setattr(embed, "_ENCODER", None)
+    monkeypatch.setattr(Encoder, "load", broken)
+
+    embed.preload()  # the background thread logs it and ends
+
+    with pytest.raises(ArticleBotError, match="cannot load the sentence model"):
+        encoder()
