@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from ..index.engine import Engine
-from ..index.model import Answer, Conversation, Turn
+from ..index.model import Answer, Turn
 from . import commands
 from . import telegram_render as render
 from .delivery.claims import claim_first, save_claiming
@@ -47,8 +47,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     state = await runtime.store.chat(key)
     earlier = await _replied_answer(runtime, context, message)
     # A reply follows up on the answer it replies to, not on whatever was asked last.
-    conversation = Conversation(turns=[earlier]) if earlier is not None else state.conversation
-    answer, turn = await ask_counted(update, context, engine, question, conversation, (key, state))
+    previous = earlier if earlier is not None else state.conversation.last
+    answer, turn = await ask_counted(update, context, engine, question, previous, (key, state))
     keyboard = render.answer_keyboard(engine, answer)
     sent = await send_html(message, render.answer_html(engine, answer), keyboard)
     if turn is not None:
@@ -60,14 +60,15 @@ async def ask_counted(
     context: ContextTypes.DEFAULT_TYPE,
     engine: Engine,
     question: str,
-    conversation: Conversation | None,
+    previous: Turn | None,
     chat: tuple[ChatKey, ChatState] | None,
 ) -> tuple[Answer, Turn | None]:
-    """Ask the engine; if the answer adds a turn, remember it in the chat's state and save that,
-    claiming the update with it (else claim the update alone); then count the question and its
-    time in /stats. Return the answer and the turn it added."""
+    """Ask the engine, following up on the previous turn; if the answer adds a turn, remember it
+    in the chat's state and save that, claiming the update with it (else claim the update
+    alone); then count the question and its time in /stats. Return the answer and the turn it
+    added."""
     runtime = runtime_of(context)
-    answer, turn, seconds = await ask_off_loop(runtime, engine, question, conversation)
+    answer, turn, seconds = await ask_off_loop(runtime, engine, question, previous)
     if turn is not None and chat is not None:
         key, state = chat
         state.conversation.remember(turn)
@@ -80,7 +81,7 @@ async def ask_counted(
 
 
 async def ask_off_loop(
-    runtime: Runtime, engine: Engine, question: str, conversation: Conversation | None
+    runtime: Runtime, engine: Engine, question: str, previous: Turn | None
 ) -> tuple[Answer, Turn | None, float]:
     """Return engine's answer to question, the turn it adds and the seconds it took, asked in the
     answering threads when it may take long (a long question, a big article), else right here.
@@ -94,7 +95,7 @@ async def ask_off_loop(
 
     def timed() -> tuple[Answer, Turn | None, float]:
         started = time.perf_counter()
-        answer, turn = commands.ask(engine, question, conversation)
+        answer, turn = commands.ask(engine, question, previous)
         return answer, turn, time.perf_counter() - started
 
     if len(question) <= INLINE_QUESTION_CHARS and len(engine.passages) <= INLINE_PASSAGES:

@@ -91,13 +91,10 @@ def command_name(typed: str) -> str:
     return typed.lstrip("/").split("@", 1)[0].lower()
 
 
-def ask(
-    engine: Engine, question: str, conversation: Conversation | None = None
-) -> tuple[Answer, Turn | None]:
-    """Return engine's answer to question, following up on the conversation's last turn, and the
-    turn it adds (None if it adds none); conversation is left as it was, for the caller to
-    remember the turn in."""
-    reply = engine.ask(question, conversation.last if conversation is not None else None)
+def ask(engine: Engine, question: str, previous: Turn | None = None) -> tuple[Answer, Turn | None]:
+    """Return engine's answer to question, following up on the previous turn, and the turn it
+    adds (None if it adds none), for the caller to remember in its conversation."""
+    reply = engine.ask(question, previous)
     return reply.answer, reply.turn
 
 

@@ -43,7 +43,7 @@ class ConsoleSession:
 
     def _question(self, text: str) -> dict[str, object]:
         self.language = detect(text)
-        answer, turn = commands.ask(self.engine, text, self.conversation)
+        answer, turn = commands.ask(self.engine, text, self.conversation.last)
         self.conversation.remember(turn)
         return answer_json(self.engine, answer)
 

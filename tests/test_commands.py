@@ -40,10 +40,10 @@ def test_an_unknown_command_is_named_as_typed_and_cut_short(engine):
 def test_asking_returns_the_new_turn_and_leaves_the_conversation_as_it_was(engine):
     conversation = Conversation()
 
-    answer, turn = commands.ask(engine, "Who is Carlos Mesa?", conversation)
+    answer, turn = commands.ask(engine, "Who is Carlos Mesa?", conversation.last)
 
     assert not answer.abstained and turn is not None
     assert conversation.turns == []
     conversation.remember(turn)
-    follow_up, _ = commands.ask(engine, "Who did he run against?", conversation)
+    follow_up, _ = commands.ask(engine, "Who did he run against?", conversation.last)
     assert follow_up.text == engine.ask("Who did he run against?", turn).answer.text
