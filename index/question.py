@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from . import cues
 from .analysis import Token, fold, folded_words, terms
 from .language import SPANISH, detect
-from .lexicon import NOT_A_THING, PRONOUNS, QUESTION_WORDS, SAID_QUESTION_WORDS
+from .lexicon import NOT_A_THING, PRONOUNS, QUESTION_WORDS, SAID_QUESTION_WORDS, SPANISH_STOPWORDS
 
 MAX_QUESTION_CHARS = 1000
 
@@ -106,7 +106,13 @@ def read_question(text: str) -> Question:
     tokens = tuple(token for _, word_tokens in split for token in word_tokens)
     found = tuple(token.term for token in tokens if not token.stop)
     asked_of_article = frozenset(match.split()[-1].lower() for match in _ARTICLE_VERB.findall(folded))
-    content, entities, names, has_pronoun = _read_words(split, QUESTION_WORDS | asked_of_article)
+    # A Spanish question about an English article is analysed in English: its small words
+    # ("por", "que", "la") say how it asks, not what about ("la" is not La Paz).
+    how_it_asks = QUESTION_WORDS | asked_of_article | (SPANISH_STOPWORDS if spanish else frozenset())
+    content, entities, names, has_pronoun = _read_words(split, how_it_asks)
+    # Spanish leaves the subject pronoun out ("¿Qué porcentaje obtuvo?": what share did he get):
+    # a Spanish question that asks something of no one it names refers back, as "he" would.
+    has_pronoun = has_pronoun or (spanish and bool(content) and not entities)
     counted = _COUNTED.search(lowered)
     counted_terms = terms(counted.group(1)) if counted else []
     return Question(

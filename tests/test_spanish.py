@@ -20,6 +20,7 @@ from article_bot.index.analysis import analysed_in, terms
 from article_bot.index.answer import abstain
 from article_bot.index.engine import Engine
 from article_bot.index.language import detect, normalise
+from article_bot.index.question import read_question
 from article_bot.index.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,37 @@ def test_a_spanish_question_gets_the_english_sentence_quoted_verbatim_and_cited(
     assert sentence in answer.citations[0].passage.text
     number = answer.citations[0].passage.number
     assert f"\n\nFuentes:\n[1] ¶{number}: " in reply_text(engine, answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "refers_back"),
+    [
+        ("¿Qué porcentaje de los votos obtuvo?", True),  # "what share did he get": no subject written
+        ("¿Cuántas veces aplazó su régimen las elecciones?", True),
+        ("¿Qué porcentaje de los votos obtuvo Mesa?", False),  # it names whom it asks about
+        ("¿Por qué?", False),  # asks nothing of anyone: it asks "why" of the previous question
+        ("What share of the votes was counted?", False),  # English writes its pronouns
+    ],
+)
+def test_a_spanish_question_naming_no_one_refers_back_as_a_pronoun_would(question, refers_back):
+    assert read_question(question).has_pronoun is refers_back
+
+
+def test_a_spanish_questions_small_words_are_not_what_it_asks_about():
+    # Analysed in English (the article's language), "la" would be a word of "La Paz".
+    assert read_question("¿Por qué?").content == ()
+    question = read_question("¿Qué pasó en la calle de La Paz?")
+    assert [word for word, _ in question.content] == ["paso", "calle", "Paz"]
+    assert question.names == ("la paz",)  # the name is still whole
+
+
+def test_a_spanish_follow_up_without_its_subject_is_asked_of_the_previous_ones(engine):
+    turn = engine.ask("¿Quién es Jeanine Áñez?").turn
+
+    answer = engine.ask("¿Cuántas veces aplazó su régimen las elecciones?", turn).answer
+
+    assert not answer.abstained and answer.language == "es"
+    assert "twice postponed" in answer.text and "Áñez" in answer.text
 
 
 @pytest.mark.parametrize(
