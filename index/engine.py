@@ -29,7 +29,7 @@ from .answer import Excerpt, abstain, excerpt, quote, subjects
 from .content import load_articles
 from .cues import is_calendar
 from .direct import about_article, define_acronym, small_talk
-from .embed import question_vector
+from .embed import Closeness, Vectors, question_vector
 from .errors import ArticleBotError
 from .facts import SentenceFacts, analyse_sentence
 from .language import ENGLISH, detect
@@ -100,7 +100,7 @@ class Engine:
         tuning: Tuning | None = None,
         ranker: Forest | None = None,
         cache: Path | None = None,
-        vectors: np.ndarray | None = None,
+        vectors: Vectors | None = None,
         analysed: Sequence[SentenceFacts] | None = None,
     ):
         """Index the articles' passages (sentence vectors cached in the folder cache, by default
@@ -130,7 +130,7 @@ class Engine:
             vectors = SentenceVectors(
                 [[s for p in article.passages for s in p.sentences] for article in self.articles],
                 folder=cache,
-            ).matrix
+            ).vectors
         self.vectors = vectors
         self._prepare_routing()
         self.build_seconds = time.perf_counter() - started
@@ -208,14 +208,14 @@ class Engine:
         """Return the query for a question, merged with the conversation's previous turn."""
         return build_query(question, self.acronyms, previous, self.retriever.knows)
 
-    def candidates(self, query: Query) -> tuple[list[Hit], np.ndarray]:
-        """Return the candidate sentences for a query and how close in meaning every sentence is
-        to it (by sentence id)."""
+    def candidates(self, query: Query) -> tuple[list[Hit], Closeness]:
+        """Return the candidate sentences for a query (those that share its words, and those
+        nearest it by the model's own vectors) and how close in meaning every sentence is to it
+        (by sentence id)."""
         if not query.has_content:
-            return [], np.zeros(0)
-        question = question_vector(query.standalone)
-        closeness = self.vectors @ question  # of every sentence
-        nearest = np.argsort(-closeness, kind="stable")[: self.tuning.nearest]
+            return [], Closeness(np.zeros(0), np.zeros(0))
+        closeness = self.vectors.closeness(question_vector(query.standalone))  # of every sentence
+        nearest = np.argsort(-closeness.plain, kind="stable")[: self.tuning.nearest]
         hits = self.retriever.search(query, k=self.tuning.candidates, extra=[int(s) for s in nearest])
         return hits, closeness
 
@@ -248,13 +248,15 @@ class Engine:
         text = query.standalone
         if not query.question.entities and not query.referred and previous and previous.names:
             text = f"{text} ({', '.join(previous.names)})"
-        every = self.vectors @ question_vector(text)
+        every = self.vectors.plain @ question_vector(text).plain
         nearest = np.argsort(-every, kind="stable")[: self.tuning.nearest_across]
         hits = self.retriever.search(
             query, k=self.tuning.candidates, extra=[int(s) for s in nearest], extra_alone=True
         )
         bare = crosslingual.predicate(query)
-        of_predicate = every if bare == query.question.text else self.vectors @ question_vector(bare or text)
+        of_predicate = (
+            every if bare == query.question.text else self.vectors.plain @ question_vector(bare or text).plain
+        )
         rows = crosslingual.signals(hits, query, every, self.retriever.knows, of_predicate)
         probabilities = crosslingual.probabilities(rows)
         weighed = tuple(

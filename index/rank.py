@@ -3,7 +3,7 @@
 The retriever proposes candidates by their words; this module describes each candidate by the
 signals the rest of `index/` computes (BM25 scores and coverage in `retrieval.py`, the rules of
 `signals.py` and the hand-written chooser built on them, what the analysed question and sentence
-hold, the meaning-closeness of `embed.py`) and a forest of small decision trees
+hold, the two meaning-closenesses of `embed.py`) and a forest of small decision trees
 (`data/ranker.json`, trained by `tools/train_ranker.py`) turns those signals into a probability.
 The best candidate is quoted when its probability reaches the model's threshold; otherwise the bot
 says the article doesn't say.
@@ -23,6 +23,7 @@ import numpy as np
 
 from . import manifest
 from .answer import Excerpt, excerpt
+from .embed import Closeness
 from .errors import ArticleBotError
 from .lexicon import REFERRING_OPENINGS, SAID_QUESTION_WORDS
 from .query import Query, TermGroup
@@ -93,6 +94,12 @@ FEATURES = (
     "next_closeness",  # ... and the sentence after it
     *(f"asks_{kind or 'other'}" for kind in ANSWER_TYPES),
     *(f"says_{word}" for word in SAID_QUESTION_WORDS),
+    # The tuned model's closeness (embed.Vectors.tuned): it was taught on SQuAD's training
+    # articles which sentence answers a question, so it knows paraphrase better than the model's
+    # own, but it was never shown a question its article cannot answer; the trees weigh the two.
+    "tuned_closeness",  # cosine of question and sentence vectors, tuned
+    "tuned_gap",  # ... minus the best candidate's
+    "tuned_z",  # (... − the mean over the article's sentences) / their deviation
 )
 
 
@@ -152,7 +159,7 @@ class Decision:
     closest: int | None = None
 
 
-def describe(hits: Sequence[Hit], query: Query, every: np.ndarray, retriever: Retriever) -> list[Candidate]:
+def describe(hits: Sequence[Hit], query: Query, every: Closeness, retriever: Retriever) -> list[Candidate]:
     """Describe each retrieved sentence as a candidate: its signals (signals.assess), its feature
     row, and what it would quote (answer.excerpt); see features for every and retriever."""
     signals = [assess(hit, query) for hit in hits]
@@ -164,15 +171,16 @@ def describe(hits: Sequence[Hit], query: Query, every: np.ndarray, retriever: Re
 
 
 def features(
-    hits: Sequence[Hit], signals: Sequence[Signals], query: Query, every: np.ndarray, retriever: Retriever
+    hits: Sequence[Hit], signals: Sequence[Signals], query: Query, every: Closeness, retriever: Retriever
 ) -> list[list[float]]:
     """Describe each candidate (in retrieval order) by the signals in FEATURES; retriever holds
     the article(s) the candidates come from, every how close in meaning each of its sentences
     is to the question, by sentence id (Engine.weigh)."""
     if not hits:
         return []
-    closeness = [float(every[hit.sentence_id]) for hit in hits]
-    around = [_around(hit, every) for hit in hits]
+    closeness = [float(every.plain[hit.sentence_id]) for hit in hits]
+    around = [_around(hit, every.plain) for hit in hits]
+    tuned = _tuned(hits, every.tuned)
     predicate = _predicate(query)
     article = _article_signals(query, retriever)
     question = query.question
@@ -242,8 +250,17 @@ def features(
             *_in_place(hit, asked_list, retriever),
             *around[rank],
         ]
-        rows.append([float(value) for value in row] + kinds + says)
+        rows.append([float(value) for value in row] + kinds + says + tuned[rank])
     return rows
+
+
+def _tuned(hits: Sequence[Hit], every: np.ndarray) -> list[list[float]]:
+    """Return each candidate's tuned closeness, less the best candidate's, and as a z-score among
+    every sentence of the article(s)."""
+    closeness = [float(every[hit.sentence_id]) for hit in hits]
+    best = max(closeness)
+    mean, deviation = float(every.mean()), float(every.std()) or 1.0
+    return [[value, value - best, (value - mean) / deviation] for value in closeness]
 
 
 def _around(hit: Hit, every: np.ndarray) -> tuple[float, float]:

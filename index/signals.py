@@ -78,16 +78,18 @@ def gives_reason(sentence: SentenceFacts, question: Question) -> bool:
 
 def describes(sentence: SentenceFacts, question: Question) -> bool:
     """Return whether the question asks who someone is and the sentence says it: a role before
-    the name, or an apposition after it ("Luis Arce, the MAS presidential candidate")."""
+    the name, with nothing but capitalised words between ("the ambassador, Philip Goldberg";
+    not "a chief named by Goldberg", which says what someone else is), or an apposition after it
+    ("Luis Arce, the MAS presidential candidate")."""
     if question.answer_type != "identity":
         return False
     for name in question.named:
         parts = name.split()
         last = re.escape(parts[-1])
         full = r"\s+".join(re.escape(part) for part in parts)
-        if re.search(
-            rf"\b(?:{ROLES}),?\s+(?:[A-Z][\w.-]*\s+)*{last}\b", sentence.folded, re.IGNORECASE
-        ) or re.search(rf"\b{full},\s+(?:the|a|an)\s", sentence.folded, re.IGNORECASE):
+        if re.search(rf"\b(?i:{ROLES}),?\s+(?:[A-Z][\w.-]*\s+)*(?i:{last})\b", sentence.folded) or re.search(
+            rf"\b{full},\s+(?:the|a|an)\s", sentence.folded, re.IGNORECASE
+        ):
             return True
     return False
 

@@ -1,5 +1,8 @@
 """The sentence vectors of the articles, computed once per article text and kept in files.
 
+Each sentence has two vectors (`embed.Vectors`: the model's own and the tuned model's), kept side
+by side in one row of a file: (sentences, 2 × embed.WIDTH).
+
 Encoding every sentence of an article takes seconds (`index/embed.py`), and its vectors depend
 only on the model and the sentences, so each article's vectors are kept in a file named by the
 SHA-256 of the model's content (`embed.model_version()`: the sha256s of its weights and tokenizer)
@@ -25,10 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from . import embed, manifest
+from .embed import Vectors
 
 logger = logging.getLogger(__name__)
 
 DIMENSIONS = embed.WIDTH
+STORED_WIDTH = 2 * DIMENSIONS  # a stored row: the plain vector, then the tuned one
 SHIPPED = manifest.DATA / "vectors"
 STORED_TYPE = np.float16  # half the size; vectors are rounded to it whether read or computed
 
@@ -53,9 +58,9 @@ def key(sentences: Sequence[str]) -> str:
 
 
 class SentenceVectors:
-    """One unit vector per sentence, article after article, in order: `matrix` is float32,
-    (sentences, DIMENSIONS). `sources` says, per article, where its vectors came from: "shipped",
-    "cache" or "computed"."""
+    """The vectors of every sentence, article after article, in order: `vectors` is an
+    embed.Vectors of float32 (sentences, DIMENSIONS) matrices. `sources` says, per article,
+    where its vectors came from: "shipped", "cache" or "computed"."""
 
     def __init__(
         self,
@@ -69,7 +74,7 @@ class SentenceVectors:
         first (default: SHIPPED). The sentences of all articles not found are encoded together."""
         folder = folder or cache_folder()
         places = [(shipped or SHIPPED, "shipped"), (folder, "cache")]
-        parts: list[np.ndarray | None] = []
+        parts: list[Vectors | None] = []
         self.sources: list[str] = []
         for sentences in articles:
             found, source = _find(sentences, places)
@@ -79,14 +84,13 @@ class SentenceVectors:
         for number, vectors in zip(missing, _encode([articles[n] for n in missing]), strict=True):
             parts[number] = vectors
             _write(folder / f"{key(articles[number])}.npy", vectors)
-        found_parts = [part for part in parts if part is not None]
-        self.matrix = np.concatenate(found_parts) if found_parts else np.zeros((0, DIMENSIONS), np.float32)
+        self.vectors = Vectors.concatenate([part for part in parts if part is not None])
 
     def __len__(self) -> int:
-        return len(self.matrix)
+        return len(self.vectors)
 
 
-def _find(sentences: Sequence[str], places: list[tuple[Path, str]]) -> tuple[np.ndarray | None, str]:
+def _find(sentences: Sequence[str], places: list[tuple[Path, str]]) -> tuple[Vectors | None, str]:
     """Return an article's stored vectors and where they were, or (None, "computed")."""
     name = f"{key(sentences)}.npy"
     for folder, source in places:
@@ -99,22 +103,34 @@ def _find(sentences: Sequence[str], places: list[tuple[Path, str]]) -> tuple[np.
     return None, "computed"
 
 
-def _encode(articles: Sequence[Sequence[str]]) -> list[np.ndarray]:
+def _encode(articles: Sequence[Sequence[str]]) -> list[Vectors]:
     """Encode the sentences of articles in one go (each distinct sentence once); return each
     article's vectors, rounded to STORED_TYPE as stored ones are."""
     if not articles:
         return []
     distinct = sorted({s for sentences in articles for s in sentences})
     logger.info("encoding %d sentences of %d articles", len(distinct), len(articles))
-    encoded = embed.encoder().passages(distinct) if distinct else np.zeros((0, DIMENSIONS), np.float32)
+    encoded = embed.encoder().passages(distinct) if distinct else Vectors.empty()
     row = {sentence: number for number, sentence in enumerate(distinct)}
-    rounded = encoded.astype(STORED_TYPE).astype(np.float32)
-    return [rounded[[row[s] for s in sentences]].reshape(-1, DIMENSIONS) for sentences in articles]
+    rounded = _unstacked(_stacked(encoded).astype(STORED_TYPE).astype(np.float32))
+    return [rounded[[row[s] for s in sentences]] for sentences in articles]
 
 
-def _read(path: Path, count: int) -> np.ndarray | None:
+def _stacked(vectors: Vectors) -> np.ndarray:
+    """Return vectors as stored: each row's plain vector, then its tuned one."""
+    return np.concatenate(
+        [vectors.plain.reshape(-1, DIMENSIONS), vectors.tuned.reshape(-1, DIMENSIONS)], axis=1
+    )
+
+
+def _unstacked(rows: np.ndarray) -> Vectors:
+    """Return the vectors of stored rows (contiguous, so that products with them are quick)."""
+    return Vectors(np.ascontiguousarray(rows[:, :DIMENSIONS]), np.ascontiguousarray(rows[:, DIMENSIONS:]))
+
+
+def _read(path: Path, count: int) -> Vectors | None:
     """Return the float32 vectors stored in path, or None if it is missing, unreadable, or not
-    count finite vectors (then logged: the caller computes them again)."""
+    count finite rows of both vectors (then logged: the caller computes them again)."""
     try:
         stored = np.load(path, allow_pickle=False)
     except FileNotFoundError:
@@ -122,17 +138,21 @@ def _read(path: Path, count: int) -> np.ndarray | None:
     except Exception as error:  # any damage to a cache file must only cost the time to encode
         logger.warning("ignoring damaged sentence vectors %s (%s)", path, error)
         return None
-    if not isinstance(stored, np.ndarray) or stored.shape != (count, DIMENSIONS) or stored.dtype.kind != "f":
+    if (
+        not isinstance(stored, np.ndarray)
+        or stored.shape != (count, STORED_WIDTH)
+        or stored.dtype.kind != "f"
+    ):
         logger.warning("ignoring sentence vectors %s of the wrong shape", path)
         return None
     vectors = stored.astype(np.float32)
     if not np.isfinite(vectors).all():
         logger.warning("ignoring damaged sentence vectors %s (not numbers)", path)
         return None
-    return vectors
+    return _unstacked(vectors)
 
 
-def _write(path: Path, vectors: np.ndarray) -> bool:
+def _write(path: Path, vectors: Vectors) -> bool:
     """Write vectors to path as STORED_TYPE through a temporary file and a rename, so that no
     reader sees half a file; return whether it was written (a failure is only logged)."""
     temporary: Path | None = None
@@ -140,7 +160,7 @@ def _write(path: Path, vectors: np.ndarray) -> bool:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as file:
             temporary = Path(file.name)
-            np.save(file, vectors.astype(STORED_TYPE), allow_pickle=False)
+            np.save(file, _stacked(vectors).astype(STORED_TYPE), allow_pickle=False)
         temporary.chmod(0o644)  # a temporary file is the owner's only; shipped files are read by all
         os.replace(temporary, path)
     except OSError as error:
@@ -158,7 +178,7 @@ def ship(articles: Sequence[Sequence[str]], folder: Path = SHIPPED) -> list[Path
     paths, start = [], 0
     for sentences in articles:
         path = folder / f"{key(sentences)}.npy"
-        if not _write(path, vectors.matrix[start : start + len(sentences)]):
+        if not _write(path, vectors.vectors[start : start + len(sentences)]):
             raise OSError(f"cannot write {path}")
         paths.append(path)
         start += len(sentences)

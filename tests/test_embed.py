@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from article_bot.index import embed, manifest, vectors
-from article_bot.index.embed import Encoder, encoder, load_tokenizer, question_vector
+from article_bot.index.embed import Encoder, Vectors, encoder, load_tokenizer, question_vector
 from article_bot.index.errors import ArticleBotError
 from article_bot.index.vectors import SentenceVectors, cache_folder, key
 
@@ -36,10 +36,11 @@ def test_questions_are_nearest_the_sentences_that_answer_them() -> None:
         "The recipe needs two cups of flour and an egg.",
         "The vote was delayed twice because of the COVID-19 pandemic.",
     ]
-    closeness = encoder().queries(questions) @ encoder().passages(sentences).T
+    asked, written = encoder().queries(questions), encoder().passages(sentences)
 
-    assert closeness.argmax(axis=1).tolist() == [0, 0, 2]
-    assert closeness[0, 0] > closeness[0, 1] + 0.1
+    for closeness in (asked.plain @ written.plain.T, asked.tuned @ written.tuned.T):
+        assert closeness.argmax(axis=1).tolist() == [0, 0, 2]
+        assert closeness[0, 0] > closeness[0, 1] + 0.1
 
 
 def test_a_question_vector_is_the_models_and_is_kept() -> None:
@@ -47,10 +48,13 @@ def test_a_question_vector_is_the_models_and_is_kept() -> None:
 
     first = question_vector(text)
 
-    np.testing.assert_allclose(first, encoder().queries([text])[0], atol=1e-6)
+    encoded = encoder().queries([text])
+    np.testing.assert_allclose(first.plain, encoded.plain[0], atol=1e-6)
+    np.testing.assert_allclose(first.tuned, encoded.tuned[0], atol=1e-6)
     assert question_vector(text) is first  # asked again: not encoded again
-    with pytest.raises(ValueError):
-        first[0] = 1.0  # shared by every later asking: read-only
+    for vector in (first.plain, first.tuned):
+        with pytest.raises(ValueError):
+            vector[0] = 1.0  # shared by every later asking: read-only
 
 
 def test_model_version_is_the_content_of_the_bundled_model() -> None:
@@ -110,15 +114,16 @@ def test_answering_the_bundled_article_encodes_only_the_question() -> None:
 
 
 class CountingEncoder:
-    """Stands in for the model: a fixed unit vector per text, and a count of texts encoded."""
+    """Stands in for the model: two fixed unit vectors per text, and a count of texts encoded."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
 
-    def passages(self, texts: Sequence[str]) -> np.ndarray:
+    def passages(self, texts: Sequence[str]) -> Vectors:
         self.texts.extend(texts)
-        rows = [self._vector(text) for text in texts]
-        return np.array(rows, dtype=np.float32).reshape(-1, 384)
+        plain = [self._vector(text) for text in texts]
+        tuned = [self._vector(f"tuned {text}") for text in texts]
+        return Vectors(*(np.array(rows, dtype=np.float32).reshape(-1, 384) for rows in (plain, tuned)))
 
     @staticmethod
     def _vector(text: str) -> np.ndarray:
@@ -152,9 +157,13 @@ def test_vectors_are_computed_once_then_read_from_the_cache(
 
     assert second.sources == ["cache", "cache"]
     assert len(counting.texts) == 3  # nothing encoded again
-    np.testing.assert_array_equal(first.matrix, second.matrix)  # same rounding either way
-    assert second.matrix.shape == (4, 384) and second.matrix.dtype == np.float32
-    np.testing.assert_array_equal(second.matrix[1], second.matrix[3])
+    for kind in ("plain", "tuned"):
+        found, again = getattr(first.vectors, kind), getattr(second.vectors, kind)
+        np.testing.assert_array_equal(found, again)  # same rounding either way
+        assert again.shape == (4, 384) and again.dtype == np.float32
+        np.testing.assert_array_equal(again[1], again[3])
+        np.testing.assert_allclose(again[1], getattr(counting.passages(["Arce won."]), kind)[0], atol=1e-3)
+    assert np.abs(second.vectors.plain - second.vectors.tuned).max() > 0.1  # each kept as itself
 
 
 def test_only_the_changed_article_is_encoded_again(counting: CountingEncoder) -> None:
@@ -180,7 +189,7 @@ def test_unwritable_cache_folder_still_gives_vectors(
     with caplog.at_level(logging.WARNING, logger="article_bot.index.vectors"):
         result = SentenceVectors(ARTICLES)
 
-    assert result.matrix.shape == (4, 384)
+    assert result.vectors.plain.shape == result.vectors.tuned.shape == (4, 384)
     assert "cannot cache sentence vectors" in caplog.text
     assert SentenceVectors(ARTICLES).sources == ["computed", "computed"]
 
@@ -193,14 +202,15 @@ def test_unwritable_cache_folder_still_gives_vectors(
 def test_damaged_cache_file_is_computed_again(
     counting: CountingEncoder, tmp_path: Path, damage: bytes
 ) -> None:
-    good = SentenceVectors(ARTICLES[:1]).matrix
+    good = SentenceVectors(ARTICLES[:1]).vectors
     path = tmp_path / "cache" / f"{key(ARTICLES[0])}.npy"
     path.write_bytes(damage)
 
     again = SentenceVectors(ARTICLES[:1])
 
     assert again.sources == ["computed"]
-    np.testing.assert_array_equal(again.matrix, good)
+    np.testing.assert_array_equal(again.vectors.plain, good.plain)
+    np.testing.assert_array_equal(again.vectors.tuned, good.tuned)
     assert SentenceVectors(ARTICLES[:1]).sources == ["cache"]  # the damaged file was replaced
 
 
@@ -209,7 +219,7 @@ def test_cached_vectors_of_the_wrong_shape_are_computed_again(
 ) -> None:
     path = tmp_path / "cache" / f"{key(ARTICLES[0])}.npy"
     path.parent.mkdir()
-    np.save(path, np.zeros((3, 384), dtype=np.float16))
+    np.save(path, np.zeros((2, 384), dtype=np.float16))  # one vector a sentence, not two
 
     assert SentenceVectors(ARTICLES[:1]).sources == ["computed"]
 
@@ -231,7 +241,8 @@ def test_the_bundled_article_has_its_vectors_shipped(monkeypatch: pytest.MonkeyP
     assert shipped.sources == ["shipped"] * len(articles), "run python -m article_bot.index.vectors --ship"
     monkeypatch.undo()
     fresh = encoder().passages(articles[0][:3])
-    np.testing.assert_allclose(shipped.matrix[:3], fresh, atol=1e-3)  # stored as float16
+    np.testing.assert_allclose(shipped.vectors.plain[:3], fresh.plain, atol=1e-3)  # stored as float16
+    np.testing.assert_allclose(shipped.vectors.tuned[:3], fresh.tuned, atol=1e-3)
 
 
 def test_cache_folder_follows_the_environment(tmp_path: Path) -> None:
@@ -271,8 +282,8 @@ def test_a_lone_surrogate_is_encoded_as_a_replacement_not_an_error() -> None:
     questions = encoder().queries(["Who won\ud800?", "Who won??"])
     sentences = encoder().passages(["Arce won\udcff.", "Arce won?."])
 
-    assert np.allclose(questions[0], questions[1], atol=1e-5)
-    assert np.allclose(sentences[0], sentences[1], atol=1e-5)
+    assert np.allclose(questions.plain[0], questions.plain[1], atol=1e-5)
+    assert np.allclose(sentences.tuned[0], sentences.tuned[1], atol=1e-5)
 
 
 def test_the_model_preloaded_in_the_background_is_the_one_questions_use(

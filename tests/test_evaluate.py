@@ -45,10 +45,6 @@ ROWS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'What did Camacho say after the vote?' gets the sentence on his share of the vote",
-)
 def test_questions_in_other_words_get_a_right_answer_or_an_honest_no(engine):
     """eval/phrasings.jsonl: what the bot misses there it must miss by abstaining, never by
     quoting a sentence that does not answer."""

@@ -60,7 +60,7 @@ def test_the_store_keeps_received_updates_until_they_are_claimed(tmp_path):
 
 def test_an_update_claimed_with_its_conversation_is_no_longer_kept(tmp_path):
     path = tmp_path / "state.sqlite3"
-    question = {"update_id": 12, "message": {"text": "Who is Carlos Mesa?"}}
+    question = {"update_id": 12, "message": {"text": "What share of the vote did Carlos Mesa get?"}}
     keep(path, [question])
     store = SqliteStateStore(path, WEEK)
     try:
@@ -125,7 +125,9 @@ def test_polling_keeps_each_batch_before_its_next_poll_confirms_it(tmp_path, eng
         bot = RunningBot(settings, engine).start()
         try:
             readers = [{**ALICE, "id": 9100 + n} for n in range(30)]
-            questions = [text_message("Who is Carlos Mesa?", user=reader) for reader in readers]
+            questions = [
+                text_message("What share of the vote did Carlos Mesa get?", user=reader) for reader in readers
+            ]
             for question in questions:
                 api.push("message", question)
             api.wait_for(lambda: len(api.sent()) >= len(questions), timeout=30)
@@ -139,7 +141,9 @@ def test_polling_keeps_each_batch_before_its_next_poll_confirms_it(tmp_path, eng
 
 def test_updates_received_but_never_begun_are_answered_after_a_restart(api, tmp_path, start_bot):
     begun = api.update("message", text_message("Who is Luis Arce?", user={**ALICE, "id": 9201}))
-    waiting = api.update("message", text_message("Who is Carlos Mesa?", user={**ALICE, "id": 9202}))
+    waiting = api.update(
+        "message", text_message("What share of the vote did Carlos Mesa get?", user={**ALICE, "id": 9202})
+    )
     keep(tmp_path / "state.sqlite3", [begun, waiting], claimed=(begun["update_id"],))
 
     bot = start_bot()
@@ -153,7 +157,7 @@ def test_updates_received_but_never_begun_are_answered_after_a_restart(api, tmp_
 
 def test_the_webhook_keeps_an_update_before_it_answers_200(api, tmp_path, webhook):  # noqa: F811
     api.reply_delay = 2.0  # the answer is still on its way when the 200 comes back
-    update = api.update("message", text_message("Who is Carlos Mesa?"))
+    update = api.update("message", text_message("What share of the vote did Carlos Mesa get?"))
 
     assert post_update(webhook, json.dumps(update).encode()) == 200
 

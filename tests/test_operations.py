@@ -42,7 +42,7 @@ def articles(tmp_path: Path) -> Path:
 
 def test_stats_show_questions_abstentions_and_chats_to_admins_only(api, start_bot):
     start_bot(ADMIN_USER_IDS=ADMIN)
-    ask_and_wait(api, text_message("Who is Carlos Mesa?"))
+    ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?"))
     ask_and_wait(api, text_message("What is the capital of France?"))
     ask_and_wait(api, text_message("/ask Who is Luis Arce?", GROUP, user=BOB))
 
@@ -95,8 +95,11 @@ def handled_so_far(api, user: dict) -> None:
 def test_chats_off_the_allow_list_are_refused_once_then_ignored_even_after_a_restart(api, start_bot):
     allowed = {"ALLOWED_CHAT_IDS": str(GROUP["id"]), "ADMIN_USER_IDS": ADMIN}
     first = start_bot(**allowed)
-    assert "Mesa" in ask_and_wait(api, text_message("/ask Who is Carlos Mesa?", GROUP))["text"]
-    refusal = ask_and_wait(api, text_message("Who is Carlos Mesa?", user=BOB))
+    assert (
+        "Mesa"
+        in ask_and_wait(api, text_message("/ask What share of the vote did Carlos Mesa get?", GROUP))["text"]
+    )
+    refusal = ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?", user=BOB))
     assert refusal["text"] == NOT_SERVED
     api.push("message", text_message("Who is Luis Arce?", user=BOB))
     api.push("message", text_message("/help", user=BOB))
@@ -107,15 +110,15 @@ def test_chats_off_the_allow_list_are_refused_once_then_ignored_even_after_a_res
     start_bot(**allowed)
     api.push("message", text_message("Hello?", user=BOB))
     # The admin's own private chat is served although it is not on the list.
-    assert "Sources" in ask_and_wait(api, text_message("Who is Carlos Mesa?"))["text"]
+    assert "Sources" in ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?"))["text"]
     handled_so_far(api, BOB)
     assert len(api.sent(BOB["id"])) == 1
 
 
 def test_inline_queries_from_users_off_the_allow_list_get_no_results(api, start_bot):
     start_bot(ALLOWED_CHAT_IDS=f"{GROUP['id']},{ALICE['id']}")
-    api.push("inline_query", inline_query("Who is Carlos Mesa?", user=BOB))
-    api.push("inline_query", inline_query("Who is Carlos Mesa?", user=ALICE))
+    api.push("inline_query", inline_query("What share of the vote did Carlos Mesa get?", user=BOB))
+    api.push("inline_query", inline_query("What share of the vote did Carlos Mesa get?", user=ALICE))
     calls = api.wait_for(lambda: len(api.calls("answerInlineQuery")) == 2 and api.calls("answerInlineQuery"))
     by_user = {c.params["inline_query_id"]: c.params for c in calls}
     answers = sorted(by_user.values(), key=lambda params: len(params["results"]))

@@ -26,7 +26,7 @@ def ask_quietly_during(api, flood: list[dict[str, Any]]) -> tuple[int, list[str]
     flooding = flood[0]["chat"]["id"]
     for message in flood:
         api.push("message", message)
-    api.push("message", text_message("Who is Carlos Mesa?", user=QUIET))
+    api.push("message", text_message("What share of the vote did Carlos Mesa get?", user=QUIET))
     quiet = api.wait_sent(QUIET["id"], 1, timeout=30)
     answered_by_then = len([c for c in api.sent(flooding) if c.at <= quiet[0].at])
     return answered_by_then, [c.result["text"] for c in quiet]
@@ -65,7 +65,7 @@ def test_a_busy_group_does_not_hold_up_a_quiet_chat(api, start_bot):
 def test_inline_queries_count_against_the_rate_limit(api, start_bot):
     start_bot(RATE_LIMIT_PER_MINUTE="3")
     for _ in range(CHAT_QUEUE_LIMIT):  # as many as one user may have waiting: none dropped
-        api.push("inline_query", inline_query("Who is Carlos Mesa?", user=BOB))
+        api.push("inline_query", inline_query("What share of the vote did Carlos Mesa get?", user=BOB))
     answers = api.wait_for(
         lambda: len(api.calls("answerInlineQuery")) >= CHAT_QUEUE_LIMIT and api.calls("answerInlineQuery")
     )

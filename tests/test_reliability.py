@@ -48,7 +48,10 @@ def test_replies_survive_5xx_answers_and_other_chats_are_served_meanwhile(api, s
     api.fail_next("sendMessage", count=1, code=502, retry_after=None)
     api.fail_next("sendMessage", count=1, code=500, retry_after=None)
     api.fail_next("sendMessage", count=1, code=502, retry_after=None)
-    questions = [ask_in_group(1, "Who is Carlos Mesa?"), ask_in_group(2, "Who is Luis Arce?")]
+    questions = [
+        ask_in_group(1, "What share of the vote did Carlos Mesa get?"),
+        ask_in_group(2, "Who is Luis Arce?"),
+    ]
     for question in questions:
         api.push("message", question)
     api.wait_for(lambda: len(api.sent()) == 2, timeout=20)
@@ -61,7 +64,7 @@ def test_replies_survive_5xx_answers_and_other_chats_are_served_meanwhile(api, s
 def test_a_reply_that_timed_out_is_sent_again(api, start_bot, caplog):
     start_bot(TELEGRAM_TIMEOUT="1")
     api.hang_next("sendMessage", count=1, seconds=2)
-    question = ask_in_group(1, "Who is Carlos Mesa?")
+    question = ask_in_group(1, "What share of the vote did Carlos Mesa get?")
     with caplog.at_level(logging.WARNING, logger="article_bot.bot.sending"):
         answer = ask_and_wait(api, question)
     assert "31.5" in answer["text"]
@@ -96,7 +99,7 @@ def test_a_storm_of_429s_loses_no_reply(engine, tmp_path):
         questions = [
             ask_in_group(number, question)
             for number in range(4)
-            for question in ("Who is Carlos Mesa?", "Who won?") * 5
+            for question in ("What share of the vote did Carlos Mesa get?", "Who won?") * 5
         ]
         for question in questions:
             api.push("message", question)
@@ -125,7 +128,7 @@ def test_an_unreachable_bot_api_at_start_up_is_retried_with_backoff(engine, tmp_
         api.start()
         try:
             wait_until(lambda: bot.application.running, timeout=15)
-            answer = ask_and_wait(api, text_message("Who is Carlos Mesa?"))
+            answer = ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?"))
         finally:
             bot.stop()
             api.stop()
@@ -154,7 +157,12 @@ def test_sigterm_while_answering_then_restart_answers_every_update_exactly_once(
     api.reply_delay = 0.15  # each reply takes a while: the stop lands mid-answer
     questions = [
         ask_in_group(number, question)
-        for question in ("Who is Carlos Mesa?", "Who won?", "Who is Luis Arce?", "Who lost?")
+        for question in (
+            "What share of the vote did Carlos Mesa get?",
+            "Who won?",
+            "Who is Luis Arce?",
+            "Who lost?",
+        )
         for number in range(8)
     ]
     first = subprocess.Popen([str(ARTICLE_BOT), "run"], cwd=tmp_path, env=env)

@@ -59,6 +59,9 @@ def test_who_is_x_wants_a_role_before_the_name_or_an_apposition_after_it():
     assert describes(analyse_sentence("They expelled the US ambassador, Philip Goldberg, in 2008."), question)
     assert describes(analyse_sentence("Philip Goldberg, a career diplomat, left."), question)
     assert not describes(analyse_sentence("Philip Goldberg left in 2008."), question)
+    assert describes(analyse_sentence("The Ambassador Philip Goldberg left."), question)
+    # A role, then words that are not a name: it says what someone else is.
+    assert not describes(analyse_sentence("She is a former chief named by Goldberg himself."), question)
     assert not describes(
         analyse_sentence("The ambassador, Philip Goldberg, left."),
         read_question("When did Philip Goldberg leave?"),

@@ -75,12 +75,14 @@ def test_commands_are_registered_separately_for_private_chats_and_groups(api, st
 
 def test_private_question_gets_a_cited_quote_and_a_button_that_shows_the_passage(api, start_bot, engine):
     start_bot()
-    question = text_message("Who is Carlos Mesa?")
+    question = text_message("What share of the vote did Carlos Mesa get?")
     answer = ask_and_wait(api, question)
 
     assert "31.5 percent for the right-wing ex-president Carlos Mesa" in answer["text"]
     assert article_sentence_in(answer["text"], engine)
-    cited = [c.passage.number for c in engine.ask("Who is Carlos Mesa?").answer.citations]
+    cited = [
+        c.passage.number for c in engine.ask("What share of the vote did Carlos Mesa get?").answer.citations
+    ]
     assert "[1]" in answer["text"] and "Sources" in answer["text"]
     assert f"[1] ¶{cited[0]} " in answer["text"]
     [typing] = api.calls("sendChatAction")  # shown while answering, before the answer
@@ -108,11 +110,11 @@ def test_groups_answer_ask_ask_at_bot_mentions_and_ignore_chatter(api, start_bot
     start_bot()
     messages = [
         text_message("/ask Who is Luis Arce?", GROUP),
-        text_message(f"/ask@{BOT_USERNAME} Who is Carlos Mesa?", GROUP),
-        text_message("/ask@SomeOtherBot Who is Carlos Mesa?", GROUP),
+        text_message(f"/ask@{BOT_USERNAME} What share of the vote did Carlos Mesa get?", GROUP),
+        text_message("/ask@SomeOtherBot What share of the vote did Carlos Mesa get?", GROUP),
         text_message("Nice weather today, who is coming to lunch?", GROUP, user=BOB),
         text_message("/help@SomeOtherBot", GROUP),
-        text_message(f"@{BOT_USERNAME} who is Carlos Mesa?", GROUP, user=BOB),
+        text_message(f"@{BOT_USERNAME} what share of the vote did Carlos Mesa get?", GROUP, user=BOB),
     ]
     for message in messages:
         api.push("message", message)
@@ -133,7 +135,7 @@ def test_groups_answer_ask_ask_at_bot_mentions_and_ignore_chatter(api, start_bot
 
 def test_a_reply_to_an_answer_is_a_follow_up(api, start_bot):
     start_bot()
-    first = ask_and_wait(api, text_message("/ask Who is Carlos Mesa?", GROUP))
+    first = ask_and_wait(api, text_message("/ask What share of the vote did Carlos Mesa get?", GROUP))
     follow_up = ask_and_wait(api, text_message("What share of the vote did he get?", GROUP, reply_to=first))
     assert "31.5" in follow_up["text"]
 
@@ -189,7 +191,7 @@ def test_forum_topics_are_answered_in_their_topic_with_their_own_context(api, st
 
 def test_inline_query_offers_the_cited_answer_or_says_the_article_does_not_say(api, start_bot):
     start_bot()
-    api.push("inline_query", inline_query("Who is Carlos Mesa?"))
+    api.push("inline_query", inline_query("What share of the vote did Carlos Mesa get?"))
     api.push("inline_query", inline_query("What is the capital of France?"))
     calls = api.wait_for(lambda: len(api.calls("answerInlineQuery")) == 2 and api.calls("answerInlineQuery"))
 
@@ -205,7 +207,7 @@ def test_inline_query_offers_the_cited_answer_or_says_the_article_does_not_say(a
 def test_a_429_is_waited_out_and_the_reply_delivered_exactly_once(api, start_bot):
     start_bot()
     api.fail_next("sendMessage", count=1, code=429, retry_after=1)
-    answer = ask_and_wait(api, text_message("Who is Carlos Mesa?"))
+    answer = ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?"))
     ask_and_wait(api, text_message("/about"))
 
     attempts = api.calls("sendMessage")
@@ -219,7 +221,7 @@ def test_a_refused_reply_is_logged_with_traceback_and_the_user_told(api, start_b
     # 400 is not worth retrying (5xx is: see test_reliability.py); the error handler steps in.
     api.fail_next("sendMessage", count=1, code=400, retry_after=None)
     with caplog.at_level(logging.ERROR, logger="article_bot.bot.handlers"):
-        notice = ask_and_wait(api, text_message("Who is Carlos Mesa?"))
+        notice = ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?"))
     assert notice["text"] == say("failed")
     [record] = [
         r for r in caplog.records if r.name == "article_bot.bot.handlers" and r.levelno >= logging.ERROR
@@ -266,7 +268,12 @@ def test_long_replies_are_split_within_telegram_limit(api, start_bot, tmp_path):
 
 def test_questions_and_commands_beyond_the_rate_limit_get_one_slow_down(api, start_bot):
     start_bot(RATE_LIMIT_PER_MINUTE="2")
-    for question in ["Who is Carlos Mesa?", "Who is Luis Arce?", "Who won?", "Who lost?"]:
+    for question in [
+        "What share of the vote did Carlos Mesa get?",
+        "Who is Luis Arce?",
+        "Who won?",
+        "Who lost?",
+    ]:
         api.push("message", text_message(f"/ask {question}", GROUP))
     for command in ["/help", "/start", "/about", "/source 1", "/reset", "/ask"]:
         api.push("message", text_message(command, GROUP))  # commands count too: all ignored
@@ -311,7 +318,7 @@ def test_webhook_accepts_updates_with_the_secret_and_refuses_others(api, start_b
     refused = api.update("message", text_message("/about"))
     assert post_json(url, refused, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}) == 403
     assert post_json(url, refused, {}) == 403
-    accepted = api.update("message", text_message("Who is Carlos Mesa?"))
+    accepted = api.update("message", text_message("What share of the vote did Carlos Mesa get?"))
     assert post_json(url, accepted, {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}) == 200
 
     # One chat's updates are handled in order: had the refused update been handled, its reply
@@ -400,14 +407,14 @@ def test_article_bot_run_answers_and_stops_gracefully_on_sigterm(api, tmp_path):
         [str(ARTICLE_BOT), "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
     )
     try:
-        ask_and_wait(api, text_message("Who is Carlos Mesa?"))
+        ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?"))
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=20)
     finally:
         process.kill()
     assert process.returncode == 0
     assert (tmp_path / "article-bot-state.sqlite3").exists()  # conversations saved on the way out
-    assert "Who is Carlos Mesa?" in stderr  # LOG_LEVEL=DEBUG logs questions...
+    assert "What share of the vote did Carlos Mesa get?" in stderr  # LOG_LEVEL=DEBUG logs questions...
     assert TOKEN not in stderr and "Traceback" not in stderr  # ...but never the token
 
 
@@ -442,7 +449,9 @@ def test_a_long_question_is_answered_off_the_event_loop_while_other_chats_are_an
     api, start_bot, engine, monkeypatch
 ):
     start_bot()
-    long_question = "Who is Carlos Mesa?" + " " * 300  # longer than INLINE_QUESTION_CHARS
+    long_question = (
+        "What share of the vote did Carlos Mesa get?" + " " * 300
+    )  # longer than INLINE_QUESTION_CHARS
     asking, release = threading.Event(), threading.Event()
     ask = engine.ask
 

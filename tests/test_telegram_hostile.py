@@ -82,7 +82,7 @@ def test_run_starts_afresh_on_a_damaged_state_file(api, tmp_path, processes, dam
     state = tmp_path / "article-bot-state.sqlite3"
     state.write_bytes(damage)
     bot = start_process(processes, api, tmp_path, ARTICLE_BOT_STATE=str(state))
-    assert "31.5" in ask_and_wait(api, text_message("Who is Carlos Mesa?"))["text"]
+    assert "31.5" in ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?"))["text"]
     assert bot.stop() == 0
     assert "Traceback" not in bot.stderr
     moved = list(tmp_path.glob("article-bot-state.sqlite3.damaged-*"))
@@ -113,7 +113,7 @@ def one_error_line(stderr: str) -> str:
 def test_a_locked_state_file_is_waited_for_and_kept(api, tmp_path, processes):
     state = tmp_path / "article-bot-state.sqlite3"
     first = start_process(processes, api, tmp_path)
-    assert "31.5" in ask_and_wait(api, text_message("Who is Carlos Mesa?"))["text"]
+    assert "31.5" in ask_and_wait(api, text_message("What share of the vote did Carlos Mesa get?"))["text"]
     assert first.stop() == 0
     holder = sqlite3.connect(state, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process writing (a backup tool, a second bot)
@@ -208,7 +208,10 @@ def test_after_a_sigkill_every_answered_conversation_is_kept_and_nothing_is_answ
 ):
     first = start_process(processes, api, tmp_path)
     # A reader per group: one sender's 40 questions would be over the per-sender limit.
-    questions = [text_message("/ask Who is Carlos Mesa?", group_chat(n), user=reader(n)) for n in range(20)]
+    questions = [
+        text_message("/ask What share of the vote did Carlos Mesa get?", group_chat(n), user=reader(n))
+        for n in range(20)
+    ]
     for question in questions:
         api.push("message", question)
     api.wait_for(lambda: len(api.sent()) >= 10, timeout=30)
@@ -239,7 +242,7 @@ def test_a_sigkill_between_the_commit_and_the_reply_loses_that_reply_and_never_a
     api, tmp_path, processes
 ):
     group = group_chat(90)
-    question = text_message("/ask Who is Carlos Mesa?", group)
+    question = text_message("/ask What share of the vote did Carlos Mesa get?", group)
     first = start_process(processes, api, tmp_path)
     api.hang_next("sendMessage", count=1, seconds=30)  # committed, the reply never arrives
     update_id = api.push("message", question)
@@ -314,7 +317,7 @@ def test_updates_that_cannot_be_parsed_are_logged_once_confirmed_and_polling_goe
 ):
     bot = start_process(processes, api, tmp_path)
     ids = [api.push_raw(update) for update in UNPARSEABLE]
-    question = api.push("message", text_message("Who is Carlos Mesa?"))
+    question = api.push("message", text_message("What share of the vote did Carlos Mesa get?"))
     [answer] = api.wait_sent(PRIVATE, 1, timeout=30)
     assert "31.5" in answer.result["text"]
     # Taken, kept and confirmed: a batch stuck on an unreadable update would be fetched again and
@@ -370,14 +373,16 @@ def test_neither_the_token_nor_the_webhook_secret_is_logged_even_at_debug(api, t
     )
     [registered] = api.wait_for(lambda: api.calls("setWebhook"), timeout=30)
     assert registered.params["secret_token"] == SECRET
-    update = api.update("message", text_message("Who is Carlos Mesa?"))
+    update = api.update("message", text_message("What share of the vote did Carlos Mesa get?"))
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     assert post_json(f"http://127.0.0.1:{port}/hook", update, headers) == 200
     api.wait_sent(PRIVATE, 1, timeout=30)
     assert bot.stop() == 0
 
     log = bot.stderr
-    assert "setWebhook" in log and "Who is Carlos Mesa?" in log  # DEBUG lines were written
+    assert (
+        "setWebhook" in log and "What share of the vote did Carlos Mesa get?" in log
+    )  # DEBUG lines were written
     assert SECRET not in log and TOKEN not in log
 
 
@@ -394,7 +399,11 @@ def test_anonymous_admins_of_one_group_do_not_silence_another(api, start_bot):
     start_bot(RATE_LIMIT_PER_MINUTE="2")
     group_a = {"id": -1001111, "type": "supergroup", "title": "A"}
     group_b = {"id": -1002222, "type": "supergroup", "title": "B"}
-    for question in ("Who is Carlos Mesa?", "Who was the MAS presidential candidate?", "Who lost?"):
+    for question in (
+        "What share of the vote did Carlos Mesa get?",
+        "Who was the MAS presidential candidate?",
+        "Who lost?",
+    ):
         api.push("message", anonymous_ask(group_a, question))
     texts = [c.result["text"] for c in api.wait_sent(group_a["id"], 3)]
     assert "Sources" in texts[0] and "Sources" in texts[1] and texts[2] == say("slow_down")
@@ -439,7 +448,7 @@ def test_a_button_that_is_not_ours_is_answered(api, start_bot):
 
 def test_a_re_delivered_update_is_answered_once_even_after_a_restart(api, start_bot):
     first = start_bot()
-    update_id = api.push("message", question := text_message("Who is Carlos Mesa?"))
+    update_id = api.push("message", question := text_message("What share of the vote did Carlos Mesa get?"))
     ask_and_wait(api, text_message("/about"))
     first.stop()
 
@@ -467,7 +476,7 @@ def test_a_re_delivered_update_is_answered_once_even_after_a_restart(api, start_
 
 def test_the_state_database_holds_json_and_is_private(api, start_bot, tmp_path):
     bot = start_bot()
-    ask_and_wait(api, text_message(f"/ask@{BOT_USERNAME} Who is Carlos Mesa?", GROUP))
+    ask_and_wait(api, text_message(f"/ask@{BOT_USERNAME} What share of the vote did Carlos Mesa get?", GROUP))
     bot.stop()
     path = tmp_path / "state.sqlite3"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

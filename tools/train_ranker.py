@@ -81,6 +81,10 @@ SEEDS = (0,)
 TRAIN_WEIGHTS = (1.0, 1.0)
 BUNDLED = "coup-regime-in-bolivia-concedes-electoral-victory-to-mas"
 GRID = [round(t, 3) for t in np.arange(0.02, 0.601, 0.005)]
+# The least share of each article's off-topic questions abstained on, at the answering threshold
+# (issue 20's bar; with the tuned closeness, the worst article fell to 98.0% at the threshold the
+# other targets alone choose).
+TARGET_EACH = 98.5
 
 
 def untrained() -> Forest:
@@ -470,7 +474,7 @@ def main() -> None:
     parser.add_argument("--target-abstain", type=float, default=40.0)
     parser.add_argument("--target-offtopic", type=float, default=99.0, help="%% of all off-topic abstained")
     parser.add_argument(
-        "--target-each", type=float, default=0.0, help="%% of each article's off-topic abstained"
+        "--target-each", type=float, default=TARGET_EACH, help="%% of each article's off-topic abstained"
     )
     parser.add_argument(
         "--pointer", type=float, default=2.0, help="most %% of off-topic questions pointed to a passage"
