@@ -249,7 +249,10 @@ def preload() -> None:
         except ArticleBotError as error:
             logger.debug("the sentence model was not preloaded: %s", error)
 
-    threading.Thread(target=load, name="model-loading", daemon=True).start()
+    # Not a daemon: a process that exits while onnxruntime is still building the session (a
+    # command refusing a bad file at once) would abort in C++ ("terminate called"), its exit
+    # code lost; the interpreter waits for the load (under a second) instead.
+    threading.Thread(target=load, name="model-loading", daemon=False).start()
 
 
 @lru_cache(maxsize=RECENT_QUESTIONS)

