@@ -163,11 +163,10 @@ class Encoder:
     def load(cls, model: Path | None = None, tokenizer: Path | None = None) -> Encoder:
         """Load the bundled model (or the given files); raise ArticleBotError if one is unusable."""
         path = Path(model or _bundled(MODEL_FILE))
+        session, pieces = _session(path), load_tokenizer(tokenizer)
         try:
-            return cls(_session(path), load_tokenizer(tokenizer))
-        except ArticleBotError as error:
-            if str(error).startswith(str(path)):
-                raise
+            return cls(session, pieces)
+        except ArticleBotError as error:  # the graph's outputs: name the file
             raise ArticleBotError(f"{path}: {error}") from None
 
     def queries(self, texts: Sequence[str], batch: int = BATCH) -> Vectors:

@@ -118,9 +118,7 @@ def _encode(articles: Sequence[Sequence[str]]) -> list[Vectors]:
 
 def _stacked(vectors: Vectors) -> np.ndarray:
     """Return vectors as stored: each row's plain vector, then its tuned one."""
-    return np.concatenate(
-        [vectors.plain.reshape(-1, DIMENSIONS), vectors.tuned.reshape(-1, DIMENSIONS)], axis=1
-    )
+    return np.concatenate([vectors.plain, vectors.tuned], axis=1)
 
 
 def _unstacked(rows: np.ndarray) -> Vectors:
