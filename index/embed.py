@@ -213,10 +213,6 @@ def _session(path: Path) -> onnxruntime.InferenceSession:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = THREADS
     options.inter_op_num_threads = THREADS
-    # Without this, onnxruntime keeps DequantizeLinear of the 4-bit weights as a node to fuse into
-    # its own quantised products; with it, constant folding turns the weights into float32 once,
-    # at load.
-    options.add_session_config_entry("session.disable_quant_qdq", "1")
     try:
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except (Fail, InvalidGraph, InvalidProtobuf, NoSuchFile) as error:

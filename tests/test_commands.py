@@ -40,7 +40,7 @@ def test_an_unknown_command_is_named_as_typed_and_cut_short(engine):
 def test_asking_returns_the_new_turn_and_leaves_the_conversation_as_it_was(engine):
     conversation = Conversation()
 
-    answer, turn = commands.ask(engine, "Who is Carlos Mesa?", conversation.last)
+    answer, turn = commands.ask(engine, "What share of the vote did Carlos Mesa get?", conversation.last)
 
     assert not answer.abstained and turn is not None
     assert conversation.turns == []

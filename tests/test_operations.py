@@ -57,27 +57,35 @@ def test_stats_show_questions_abstentions_and_chats_to_admins_only(api, start_bo
 
 def test_reload_swaps_in_new_content_and_keeps_the_old_when_the_new_is_broken(api, start_bot, articles):
     start_bot(Engine.from_path(articles), ARTICLE_BOT_CONTENT=str(articles), ADMIN_USER_IDS=ADMIN)
-    assert "27 percent" in ask_and_wait(api, text_message("Who is Bob Jones?"))["text"]
+    assert (
+        "27 percent" in ask_and_wait(api, text_message("What share of the vote did Bob Jones get?"))["text"]
+    )
 
     (articles / "broken.md").write_text("", encoding="utf-8")
     failed = ask_and_wait(api, text_message("/reload"))["text"]
     assert failed == (
         f"Reload failed; still serving the previous content. {articles / 'broken.md'}: file is empty"
     )
-    assert "27 percent" in ask_and_wait(api, text_message("Who is Bob Jones?"))["text"]
+    assert (
+        "27 percent" in ask_and_wait(api, text_message("What share of the vote did Bob Jones get?"))["text"]
+    )
 
     (articles / "broken.md").unlink()
     (articles / "northtown.md").unlink()
     (articles / "southtown.md").write_text(SOUTHTOWN, encoding="utf-8")
     refused = ask_and_wait(api, text_message("/reload", user=BOB))["text"]
     assert refused == "Sorry, /reload is for the bot's administrators."
-    assert "27 percent" in ask_and_wait(api, text_message("Who is Bob Jones?"))["text"]
+    assert (
+        "27 percent" in ask_and_wait(api, text_message("What share of the vote did Bob Jones get?"))["text"]
+    )
 
     reloaded = ask_and_wait(api, text_message("/reload"))["text"]
     assert reloaded == "Reloaded: 1 article(s), 3 passages."
-    answer = ask_and_wait(api, text_message("Who is Carol White?"))["text"]
+    answer = ask_and_wait(api, text_message("Who opened the library?"))["text"]
     assert "Carol White" in answer and "[1]" in answer
-    assert ask_and_wait(api, text_message("Who is Bob Jones?"))["text"].startswith("The article doesn't say.")
+    assert ask_and_wait(api, text_message("What share of the vote did Bob Jones get?"))["text"].startswith(
+        "The article doesn't say."
+    )
 
 
 def handled_so_far(api, user: dict) -> None:
@@ -214,7 +222,10 @@ def test_reload_indexes_off_the_event_loop_while_the_old_content_answers(
         api.push("message", text_message("/reload"))
         assert indexing.wait(10)
         # Meanwhile another chat is answered, from the content being replaced.
-        assert "27 percent" in ask_and_wait(api, text_message("Who is Bob Jones?", user=BOB))["text"]
+        assert (
+            "27 percent"
+            in ask_and_wait(api, text_message("What share of the vote did Bob Jones get?", user=BOB))["text"]
+        )
         deadline = time.monotonic() + 10
         while not any("indexing the content:" in r.getMessage() for r in caplog.records):  # progress
             assert time.monotonic() < deadline
@@ -222,4 +233,4 @@ def test_reload_indexes_off_the_event_loop_while_the_old_content_answers(
         release.set()
         [reloaded] = api.wait_sent(ALICE["id"], 1)
     assert reloaded.result["text"] == "Reloaded: 1 article(s), 3 passages."
-    assert "Carol White" in ask_and_wait(api, text_message("Who is Carol White?", user=BOB))["text"]
+    assert "Carol White" in ask_and_wait(api, text_message("Who opened the library?", user=BOB))["text"]

@@ -44,7 +44,7 @@ def cited(answer: Answer) -> set[str]:
             "Rollo",
             "normans",
             marks=pytest.mark.xfail(
-                strict=True, reason="the right sentence is first, at 0.119, under the threshold (0.15)"
+                strict=True, reason="its best candidate is at 0.157, a hair under the threshold (0.16)"
             ),
         ),
         ("Who signed the treaty of Saint-Clair-sur-Epte with King Charles III?", "Rollo", "normans"),

