@@ -332,11 +332,11 @@ def build_graph(
         """x @ the file's [out, in] 4-bit matrix name. MatMulNBits wants each row's blocks of BLOCK
         weights with byte j holding weights 2j (low half) and 2j + 1, a float32 scale per block,
         and zero point 8 (its default)."""
-        packed, half = source.packed(name, rows)
-        q = np.concatenate([packed & 0x0F, packed >> 4], axis=2)  # [rows, blocks, BLOCK], in order
+        q, scale = source.blocks(name, rows)
+        q = (q + 8).astype(np.uint8).reshape(rows, -1, BLOCK)
         paired = q[:, :, 0::2] | (q[:, :, 1::2] << 4)
-        values = constant(f"{name}:q", paired.astype(np.uint8))
-        scales = constant(f"{name}:s", half.astype(np.float32).reshape(-1))
+        values = constant(f"{name}:q", paired)
+        scales = constant(f"{name}:s", scale.reshape(-1))
         return node(
             "MatMulNBits",
             [x, values, scales],
@@ -350,13 +350,13 @@ def build_graph(
         )
 
     def linear(x: str, name: str, rows: int, out: str, tuned: bool = False) -> str:
-        made_ = product(x, f"{name}.w", rows, f"{out}:product")
+        y = product(x, f"{name}.w", rows, f"{out}:product")
         if tuned and adapters and f"{name}.a" in adapters:
             low = constant(f"{name}.a", adapters[f"{name}.a"].T.astype(np.float32))
             high = constant(f"{name}.u", adapters[f"{name}.u"].T.astype(np.float32))
             change = node("MatMul", [node("MatMul", [x, low], f"{out}:low"), high], f"{out}:change")
-            made_ = node("Add", [made_, change], f"{out}:tuned")
-        return node("Add", [made_, constant(f"{name}.b", source.vector(f"{name}.b"))], out)
+            y = node("Add", [y, change], f"{out}:tuned")
+        return node("Add", [y, constant(f"{name}.b", source.vector(f"{name}.b"))], out)
 
     def layer_norm(x: str, name: str, out: str) -> str:
         scale, bias = (
